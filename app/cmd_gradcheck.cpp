@@ -1,0 +1,67 @@
+// handgrad gradcheck: finite-difference checks of every layer and of a whole
+// network (see include/handgrad/gradcheck.h for the method and tolerance).
+#include <cstdio>
+
+#include "command.h"
+#include "handgrad/arch.h"
+#include "handgrad/error.h"
+#include "handgrad/gradcheck.h"
+
+namespace handgrad::cli {
+namespace {
+
+struct Opts {
+  std::string preset, arch, input;
+  int batch = 2;
+  uint64_t seed = 0;
+  size_t max_checks = 200;
+};
+
+int run(const Opts& o) {
+  std::string arch = o.arch;
+  Dims input;
+  if (!o.preset.empty() && !o.arch.empty()) throw UsageError("give --preset or --arch, not both");
+  if (!o.arch.empty()) {
+    if (o.input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
+    input = parse_dims(o.input, "--input");
+  } else {
+    const Preset& p = find_preset(o.preset.empty() ? "seed-cnn" : o.preset);
+    arch = p.arch;
+    input = o.input.empty() ? p.input : parse_dims(o.input, "--input");
+  }
+  if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
+  const GradReport r = gradcheck_network(arch, input, o.batch, o.seed, o.max_checks);
+  std::printf("gradcheck: %s on input %s, batch %d, float64 central differences (h=1e-6)\n",
+              arch.c_str(), dims_str(input).c_str(), o.batch);
+  std::printf("\n%-52s %12s %8s\n", "each layer alone", "max rel err", "checked");
+  for (const auto& row : r.layers) {
+    std::printf("%-52s %12.3e %8zu\n", row.what.c_str(), row.max_rel_error, row.checked);
+  }
+  std::printf("\n%-52s %12s %8s\n", "whole network, softmax cross-entropy", "max rel err",
+              "checked");
+  for (const auto& row : r.params) {
+    std::printf("%-52s %12.3e %8zu\n", row.what.c_str(), row.max_rel_error, row.checked);
+  }
+  const bool ok = r.ok();
+  std::printf("\n%s: worst %.3e, tolerance %.0e\n", ok ? "PASS" : "FAIL", r.worst(),
+              kGradTolerance);
+  return ok ? 0 : kExitFailure;
+}
+
+const Register reg{{"gradcheck", "Check every hand-written gradient against finite differences",
+                    [](CLI::App& sub) {
+                      auto o = std::make_shared<Opts>();
+                      sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
+                      sub.add_option("--arch", o->arch, "architecture string");
+                      sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
+                      sub.add_option("--batch-size", o->batch, "samples per check")
+                          ->capture_default_str();
+                      sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+                      sub.add_option("--max-checks", o->max_checks,
+                                     "elements compared per tensor")
+                          ->capture_default_str();
+                      return [o] { return run(*o); };
+                    }}};
+
+}  // namespace
+}  // namespace handgrad::cli

@@ -1,0 +1,26 @@
+// handgrad info: what this binary is and what it will use.
+#include <cstdio>
+#include <thread>
+
+#include "command.h"
+#include "handgrad/cpu.h"
+
+namespace handgrad::cli {
+namespace {
+
+int run() {
+  std::printf("handgrad %s\n", HANDGRAD_VERSION);
+  std::printf("compiler: g++ %s\n", __VERSION__);
+  std::printf("build type: %s\n", HANDGRAD_BUILD_TYPE);
+  std::printf("cpu features: %s\n", cpu_features().c_str());
+  std::printf("kernel path: %s\n", kernel_path());
+  std::printf("threads: %u hardware (default for training: %d)\n",
+              std::thread::hardware_concurrency(), default_threads());
+  return 0;
+}
+
+const Register reg{{"info", "Version, compiler, build type, SIMD level and threads",
+                    [](CLI::App&) { return [] { return run(); }; }}};
+
+}  // namespace
+}  // namespace handgrad::cli

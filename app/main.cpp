@@ -1,0 +1,56 @@
+// The `handgrad` command line: dispatches to the subcommands in app/cmd_*.cpp
+// and turns every failure into one line on stderr and an exit code.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "command.h"
+#include "handgrad/error.h"
+
+namespace handgrad::cli {
+std::vector<Command>& commands() {
+  static std::vector<Command> c;
+  return c;
+}
+}  // namespace handgrad::cli
+
+int main(int argc, char** argv) {
+  using namespace handgrad;
+  CLI::App app{"handgrad: neural networks with hand-written gradients"};
+  app.require_subcommand(1);
+  auto& cmds = cli::commands();
+  std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  std::function<int()> run;
+  for (auto& c : cmds) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    auto runner = std::make_shared<std::function<int()>>();
+    *runner = c.setup(*sub);
+    sub->callback([runner, &run] { run = *runner; });
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "handgrad: error: %s (see --help)\n", e.what());
+    return kExitUsage;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    return e.exit_code();
+  }
+  try {
+    return run ? run() : kExitUsage;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "handgrad: error: out of memory\n");
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    return kExitFailure;
+  }
+}

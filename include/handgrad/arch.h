@@ -1,0 +1,31 @@
+#pragma once
+// Architecture strings: "conv(4,5) relu maxpool(2) flatten linear(10)".
+#include <string>
+#include <vector>
+
+#include "handgrad/tensor.h"
+
+namespace handgrad {
+
+struct LayerSpec {
+  std::string name;       // "conv"
+  std::vector<int> args;  // {4, 5}
+  std::string text;       // "conv(4,5)" as written
+};
+
+// Splits an architecture string into layer specs. Throws UsageError naming
+// the position for unbalanced parentheses, non-integer arguments, stray
+// characters, or an empty string.
+std::vector<LayerSpec> parse_arch(const std::string& arch);
+
+struct Preset {
+  std::string name, arch;
+  Dims input;
+  std::string description;
+};
+// The seed's three networks: seed-cnn, seed-mlp, seed-2d.
+const std::vector<Preset>& presets();
+// Throws UsageError listing the known presets.
+const Preset& find_preset(const std::string& name);
+
+}  // namespace handgrad

@@ -1,0 +1,48 @@
+#include <cmath>
+
+#include "handgrad/error.h"
+#include "handgrad/optim.h"
+
+namespace handgrad {
+
+void validate(const SgdOptions& o) {
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) {
+    throw UsageError("--lr: must be a positive number, got " + std::to_string(o.lr));
+  }
+  if (!(o.momentum >= 0 && o.momentum < 1)) {
+    throw UsageError("--momentum: must be in [0, 1), got " + std::to_string(o.momentum));
+  }
+  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
+    throw UsageError("--weight-decay: must be >= 0, got " + std::to_string(o.weight_decay));
+  }
+  if (o.nesterov && o.momentum == 0) {
+    throw UsageError("--nesterov: needs a momentum > 0 (as torch.optim.SGD)");
+  }
+}
+
+template <class T>
+Sgd<T>::Sgd(size_t num_params, const SgdOptions& o) : o_(o), v_(num_params) {
+  validate(o);
+}
+
+template <class T>
+void Sgd<T>::step(T* params, const T* grads) {
+  const T lr = static_cast<T>(o_.lr), mu = static_cast<T>(o_.momentum);
+  const T wd = static_cast<T>(o_.weight_decay);
+  T* v = v_.data();
+  const size_t n = v_.size();
+  for (size_t i = 0; i < n; ++i) {
+    T g = grads[i];
+    if (wd != T(0)) g += wd * params[i];
+    if (mu != T(0)) {
+      v[i] = mu * v[i] + g;
+      g = o_.nesterov ? g + mu * v[i] : v[i];
+    }
+    params[i] -= lr * g;
+  }
+}
+
+template class Sgd<float>;
+template class Sgd<double>;
+
+}  // namespace handgrad

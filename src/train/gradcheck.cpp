@@ -1,0 +1,150 @@
+#include "handgrad/gradcheck.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "handgrad/loss.h"
+#include "handgrad/network.h"
+
+namespace handgrad {
+
+namespace {
+constexpr double kStep = 1e-6;
+
+// Indices to check: all of them, or a random subset of max_checks.
+std::vector<size_t> pick(size_t n, size_t max_checks, Rng& rng) {
+  std::vector<size_t> idx;
+  if (n <= max_checks) {
+    for (size_t i = 0; i < n; ++i) idx.push_back(i);
+  } else {
+    for (size_t i = 0; i < max_checks; ++i) idx.push_back(rng.below(n));
+  }
+  return idx;
+}
+
+// Central difference of f with respect to x[i] at each picked index.
+template <class F>
+std::vector<double> numeric(double* x, const std::vector<size_t>& idx, F&& f) {
+  std::vector<double> g;
+  for (size_t i : idx) {
+    const double keep = x[i];
+    x[i] = keep + kStep;
+    const double up = f();
+    x[i] = keep - kStep;
+    const double down = f();
+    x[i] = keep;
+    g.push_back((up - down) / (2 * kStep));
+  }
+  return g;
+}
+
+std::vector<double> gather(const double* g, const std::vector<size_t>& idx) {
+  std::vector<double> v;
+  for (size_t i : idx) v.push_back(g[i]);
+  return v;
+}
+
+void fill_normal(Buffer<double>& b, Rng& rng) {
+  for (size_t i = 0; i < b.size(); ++i) b[i] = rng.normal();
+}
+}  // namespace
+
+double max_rel_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    scale = std::max({scale, std::fabs(a[i]), std::fabs(b[i])});
+  }
+  return scale < 1e-300 ? 0.0 : diff / scale;
+}
+
+bool GradReport::ok(double tol) const { return worst() <= tol; }
+
+double GradReport::worst() const {
+  double w = 0;
+  for (const auto& r : layers) w = std::max(w, r.max_rel_error);
+  for (const auto& r : params) w = std::max(w, r.max_rel_error);
+  return w;
+}
+
+std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
+                                     size_t max_checks) {
+  Rng rng(seed);
+  const size_t in_size = static_cast<size_t>(n) * numel(layer.in_dims());
+  const size_t out_size = static_cast<size_t>(n) * numel(layer.out_dims());
+  size_t p_size = 0;
+  for (const auto& p : layer.param_shapes()) p_size += numel(p.dims);
+
+  Buffer<double> x(in_size), r(out_size), params(p_size), out(out_size);
+  fill_normal(x, rng);
+  fill_normal(r, rng);
+  fill_normal(params, rng);
+  auto loss = [&] {
+    layer.forward(params.data(), x.data(), out.data(), n);
+    double s = 0;
+    for (size_t i = 0; i < out_size; ++i) s += out[i] * r[i];
+    return s;
+  };
+  loss();
+  Buffer<double> dx(in_size), dparams(p_size);
+  layer.backward(params.data(), x.data(), out.data(), r.data(), dx.data(), dparams.data(), n);
+
+  std::vector<GradRow> rows;
+  const std::string name = layer.spec() + " on " + dims_str(layer.in_dims());
+  auto idx = pick(in_size, max_checks, rng);
+  rows.push_back({name + ": input", max_rel_error(gather(dx.data(), idx),
+                                                  numeric(x.data(), idx, loss)),
+                  idx.size()});
+  size_t off = 0;
+  for (const auto& p : layer.param_shapes()) {
+    const size_t sz = numel(p.dims);
+    idx = pick(sz, max_checks, rng);
+    rows.push_back({name + ": " + p.name,
+                    max_rel_error(gather(dparams.data() + off, idx),
+                                  numeric(params.data() + off, idx, loss)),
+                    idx.size()});
+    off += sz;
+  }
+  return rows;
+}
+
+GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
+                             size_t max_checks) {
+  Network<double> net(arch, input);
+  const int k = net.num_classes();
+  GradReport report;
+  for (size_t i = 0; i < net.num_layers(); ++i) {
+    for (auto& row : gradcheck_layer(net.layer(i), n, seed + i, max_checks)) {
+      row.what = "layer " + std::to_string(i) + " " + row.what;
+      report.layers.push_back(std::move(row));
+    }
+  }
+
+  Rng rng(seed);
+  net.init(seed);
+  Buffer<double> x(static_cast<size_t>(n) * numel(input));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = rng.uniform(-1, 1);
+  std::vector<int> labels(static_cast<size_t>(n));
+  for (auto& y : labels) y = static_cast<int>(rng.below(static_cast<uint64_t>(k)));
+
+  Workspace<double> ws;
+  Buffer<double> grads(net.num_params()), dx(x.size());
+  net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data());
+  auto loss = [&] {
+    const double* logits = net.forward(x.data(), n, ws);
+    return softmax_cross_entropy<double>(logits, labels.data(), n, k, nullptr, n) / n;
+  };
+  for (const auto& p : net.param_info()) {
+    auto idx = pick(p.size, max_checks, rng);
+    report.params.push_back({p.name,
+                             max_rel_error(gather(grads.data() + p.offset, idx),
+                                           numeric(net.params() + p.offset, idx, loss)),
+                             idx.size()});
+  }
+  auto idx = pick(x.size(), max_checks, rng);
+  report.params.push_back(
+      {"input", max_rel_error(gather(dx.data(), idx), numeric(x.data(), idx, loss)), idx.size()});
+  return report;
+}
+
+}  // namespace handgrad

@@ -9,10 +9,14 @@ namespace handgrad::cli {
 
 // setup() adds the subcommand's options to `sub` and returns the function
 // that runs it (returning the exit code) once parsing succeeded.
+// A command with a non-empty `parent` is nested: {"data", "fetch"} is
+// `handgrad data fetch`. The parent is created on first use, so two files can
+// add subcommands to the same parent without knowing each other.
 struct Command {
   std::string name;
   std::string help;
   std::function<std::function<int()>(CLI::App& sub)> setup;
+  std::string parent = {};
 };
 
 std::vector<Command>& commands();

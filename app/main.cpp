@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <tuple>
 
 #include "command.h"
 #include "handgrad/error.h"
@@ -20,10 +21,23 @@ int main(int argc, char** argv) {
   CLI::App app{"handgrad: neural networks with hand-written gradients"};
   app.require_subcommand(1);
   auto& cmds = cli::commands();
-  std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) {
+    return std::tie(a.parent, a.name) < std::tie(b.parent, b.name);
+  });
   std::function<int()> run;
   for (auto& c : cmds) {
-    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    CLI::App* parent = &app;
+    if (!c.parent.empty()) {
+      parent = nullptr;
+      for (CLI::App* existing : app.get_subcommands({})) {
+        if (existing->get_name() == c.parent) parent = existing;
+      }
+      if (!parent) {
+        parent = app.add_subcommand(c.parent, c.parent + " commands");
+        parent->require_subcommand(1);
+      }
+    }
+    CLI::App* sub = parent->add_subcommand(c.name, c.help);
     auto runner = std::make_shared<std::function<int()>>();
     *runner = c.setup(*sub);
     sub->callback([runner, &run] { run = *runner; });

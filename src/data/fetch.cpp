@@ -297,18 +297,19 @@ std::string default_data_dir(const std::string& name) {
 }
 
 void fetch_mnist(const std::string& dir, const FetchOptions& o) {
-  make_dirs(dir);
   std::vector<std::string> missing;
   for (const char* base : kBases) {
+    const std::string gz = std::string(base) + ".gz";
     const bool raw_ok = verified(dir, base, o);
-    if (raw_ok || verified(dir, std::string(base) + ".gz", o)) {
+    if (raw_ok || verified(dir, gz, o)) {
       if (!raw_ok) drop_corrupt_twin(dir, base, true);
-      say(o, (fs::path(dir) / base).string() + "[.gz]: already present, verified");
+      say(o, (fs::path(dir) / (raw_ok ? base : gz)).string() + ": already present, verified");
     } else {
       missing.push_back(base);
     }
   }
-  if (missing.empty()) return;
+  if (missing.empty()) return;  // a read-only folder that has them all is fine
+  make_dirs(dir);
 
   std::string web_why = "skipped";
   if (o.web) {

@@ -3,6 +3,7 @@
 // so an interrupted or corrupted download never looks like data.
 #include "handgrad/fetch.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +41,23 @@ std::string tmp_name(const std::string& final_path) {
 
 void say(const FetchOptions& o, const std::string& line) {
   if (o.log) o.log(line);
+}
+
+// Removes "<mnist file>.tmp.<pid>" left by a fetch that was killed (its
+// process is gone); a running fetch's files are left alone.
+void remove_stale_temps(const std::string& dir, const FetchOptions& o) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t at = name.find(".tmp.");
+    if (at == std::string::npos || mnist_sha256(name.substr(0, at)).empty()) continue;
+    const std::string pid = name.substr(at + 5);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != pid.npos) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno == EPERM) continue;
+    std::error_code rm;
+    if (fs::remove(e.path(), rm))
+      say(o, e.path().string() + ": removed (left by an interrupted fetch)");
+  }
 }
 
 // True if dir/name exists with the right sum. A file with the wrong sum is
@@ -199,6 +217,7 @@ std::string default_data_dir(const std::string& name) {
 }
 
 void fetch_mnist(const std::string& dir, const FetchOptions& o) {
+  remove_stale_temps(dir, o);
   std::vector<std::string> missing;
   for (const char* base : kBases) {
     const std::string gz = std::string(base) + ".gz";

@@ -8,11 +8,11 @@
 namespace handgrad {
 
 struct Dataset {
-  std::string name;      // "mnist/train", "moons", a CSV path...
-  Dims sample_dims;      // {1, 28, 28} or {2}
-  int num_classes = 0;   // labels are in [0, num_classes)
-  std::vector<float> x;  // (size(), sample_dims), row-major
-  std::vector<int> y;    // (size())
+  std::string name;         // "mnist/train", "moons", a CSV path...
+  Dims sample_dims;         // {1, 28, 28} or {2}
+  int num_classes = 0;      // labels are in [0, num_classes)
+  std::vector<float> x;     // (size(), sample_dims), row-major
+  std::vector<int> y;       // (size())
 
   int size() const { return static_cast<int>(y.size()); }
   size_t sample_size() const { return numel(sample_dims); }

@@ -92,16 +92,17 @@ std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t
   std::vector<GradRow> rows;
   const std::string name = layer.spec() + " on " + dims_str(layer.in_dims());
   auto idx = pick(in_size, max_checks, rng);
-  rows.push_back({name + ": input",
-                  max_rel_error(gather(dx.data(), idx), numeric(x.data(), idx, loss)), idx.size()});
+  rows.push_back({name + ": input", max_rel_error(gather(dx.data(), idx),
+                                                  numeric(x.data(), idx, loss)),
+                  idx.size()});
   size_t off = 0;
   for (const auto& p : layer.param_shapes()) {
     const size_t sz = numel(p.dims);
     idx = pick(sz, max_checks, rng);
-    rows.push_back(
-        {name + ": " + p.name,
-         max_rel_error(gather(dparams.data() + off, idx), numeric(params.data() + off, idx, loss)),
-         idx.size()});
+    rows.push_back({name + ": " + p.name,
+                    max_rel_error(gather(dparams.data() + off, idx),
+                                  numeric(params.data() + off, idx, loss)),
+                    idx.size()});
     off += sz;
   }
   return rows;

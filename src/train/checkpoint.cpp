@@ -39,7 +39,8 @@ json settings(const TrainOptions& o) {
               {"batch_order", o.batch_order},
               {"eval_every", o.eval_every},
               {"clip_grad_norm", o.clip_grad_norm},
-              {"standardize", o.standardize}};
+              {"standardize", o.standardize},
+              {"normalize", o.normalize}};
 }
 
 json row_json(const EvalRow& r) {
@@ -80,6 +81,7 @@ TrainOptions settings_from_json(const std::string& text, const std::string& wher
     o.eval_every = j.at("eval_every");
     o.clip_grad_norm = j.at("clip_grad_norm");
     o.standardize = j.at("standardize");
+    o.normalize = j.value("normalize", false);
   } catch (const json::exception& e) {
     throw Error(where + ": bad training settings (" + std::string(e.what()) + ")");
   }

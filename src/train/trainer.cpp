@@ -191,7 +191,16 @@ TrainResult train(const TrainOptions& given) {
     stdz = standardizer_from_metadata(meta, given.resume + "/model.safetensors");
   } else {
     init_params(net, o);
+    if (o.standardize && o.normalize) {
+      throw UsageError("--normalize: give --standardize or --normalize, not both");
+    }
     if (o.standardize) stdz = fit_standardizer(data.train);
+    if (o.normalize) {
+      // The usual MNIST constants (torchvision's example), stored like a
+      // fitted standardisation so eval and predict apply them too.
+      stdz.mean.assign(data.train.sample_size(), 0.1307f);
+      stdz.std.assign(data.train.sample_size(), 0.3081f);
+    }
   }
   if (!stdz.empty()) {
     stdz.apply(data.train.x.data(), static_cast<size_t>(data.train.size()));
@@ -348,6 +357,7 @@ TrainResult train(const TrainOptions& given) {
 
   res.relu = dead_relu_report(net, data.train, kReluScanLimit);
   const int scanned = std::min(kReluScanLimit, n_train);
+  res.relu_samples = scanned;
   for (const auto& r : res.relu) {
     if (r.total > 0 && 2 * r.dead > r.total) {
       res.warnings.push_back(

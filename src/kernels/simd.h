@@ -1,0 +1,67 @@
+#pragma once
+// A portable float vector of HG_VLEN lanes (GCC vector extensions), compiled
+// once per SIMD level: 16 lanes = one zmm register (AVX-512), 8 = ymm (AVX2),
+// 4 = xmm (SSE2). Multiply-adds are explicit (fmadd) because the project
+// compiles with -ffp-contract=off, which keeps the SGD step's rounding equal
+// to the reference's.
+#include <immintrin.h>
+
+#ifndef HG_VLEN
+#error "define HG_VLEN before including simd.h"
+#endif
+
+namespace handgrad::kernels::HG_NS {
+
+constexpr int VL = HG_VLEN;
+typedef float V __attribute__((vector_size(VL * 4)));
+typedef float VU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
+
+inline V load(const float* p) { return *reinterpret_cast<const VU*>(p); }
+inline void store(float* p, V v) { *reinterpret_cast<VU*>(p) = v; }
+inline V bcast(float x) { return V{} + x; }
+inline V zero() { return V{}; }
+
+inline V fmadd(V a, V b, V c) {
+#if HG_VLEN == 16
+  return _mm512_fmadd_ps(a, b, c);
+#elif HG_VLEN == 8
+  return _mm256_fmadd_ps(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+inline V vmax(V a, V b) { return a > b ? a : b; }
+
+// The first n lanes (0 < n < VL) of p; the other lanes zero. Never touches
+// memory past p + n.
+inline V load_n(const float* p, int n) {
+#if HG_VLEN == 16
+  return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
+#elif HG_VLEN == 8
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane));
+#else
+  V v{};
+  for (int i = 0; i < n && i < VL; ++i) v[i] = p[i];
+  return v;
+#endif
+}
+inline void store_n(float* p, V v, int n) {
+#if HG_VLEN == 16
+  _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+#elif HG_VLEN == 8
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
+#else
+  for (int i = 0; i < n && i < VL; ++i) p[i] = v[i];
+#endif
+}
+
+inline float hsum(V v) {
+  float s = 0.0f;
+  for (int i = 0; i < VL; ++i) s += v[i];
+  return s;
+}
+
+}  // namespace handgrad::kernels::HG_NS

@@ -1,0 +1,17 @@
+#pragma once
+// The KernelTable of one SIMD level. Included last by kernels_<isa>.cpp.
+#include "handgrad/kernels.h"
+
+namespace handgrad::kernels {
+
+const KernelTable* HG_TABLE_FN() {
+  namespace k = HG_NS;
+  static const KernelTable t = {
+      HG_NAME,        k::VL,          k::conv_fwd, k::conv_bwd_params, k::conv_bwd_input,
+      k::gemm,        k::maxpool_fwd, k::maxpool_bwd, k::relu_fwd,   k::relu_bwd,
+      k::sum,         k::sgd,
+  };
+  return &t;
+}
+
+}  // namespace handgrad::kernels

@@ -1,0 +1,298 @@
+#include "handgrad/fast_net.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "handgrad/layers.h"
+#include "handgrad/loss.h"
+
+namespace handgrad {
+
+namespace {
+
+template <class L>
+const L* as(const Layer<float>& l) {
+  return dynamic_cast<const L*>(&l);
+}
+
+size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+double now() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k_(k) {
+  const size_t L = net.num_layers();
+  size_t packed = 0;
+  for (size_t i = 0; i < L; ++i) {
+    const Layer<float>& l = net.layer(i);
+    Op op{};
+    op.first = op.last = static_cast<int>(i);
+    op.name = l.spec();
+    op.in_size = numel(l.in_dims());
+    op.param_off = net.param_offset(i);
+    op.kind = Kind::reference;
+    const auto* conv = as<Conv2d<float>>(l);
+    const auto* pool = as<MaxPool2d<float>>(l);
+    const bool relu = as<ReLU<float>>(l) != nullptr;
+    auto next_is = [&](auto* tag) {
+      using L2 = std::remove_pointer_t<decltype(tag)>;
+      return i + 1 < L && as<L2>(net.layer(i + 1)) != nullptr;
+    };
+    if (k_ && conv && conv->stride() == 1) {
+      op.kind = Kind::conv;
+      const Dims& d = l.in_dims();
+      op.g = conv_geom(d[0], d[1], d[2], l.out_dims()[0], conv->kernel(), conv->pad());
+      op.xs = static_cast<size_t>(op.g.C) * op.g.in_plane + round_up(op.g.K + kSlack, 16);
+    } else if (k_ && (pool || (relu && next_is(static_cast<MaxPool2d<float>*>(nullptr))))) {
+      const auto* p = pool ? pool : as<MaxPool2d<float>>(net.layer(i + 1));
+      op.kind = Kind::pool;
+      op.relu = relu;
+      if (relu) {
+        op.last = static_cast<int>(i + 1);
+      } else if (next_is(static_cast<ReLU<float>*>(nullptr))) {
+        op.relu = true;
+        op.last = static_cast<int>(i + 1);
+      }
+      op.k = p->kernel();
+      op.s = p->stride();
+      const Dims& d = p->in_dims();
+      op.C = d[0];
+      op.H = d[1];
+      op.W = d[2];
+      op.Ho = p->out_dims()[1];
+      op.Wo = p->out_dims()[2];
+      if (op.last != op.first) op.name = l.spec() + "+" + net.layer(i + 1).spec();
+    } else if (k_ && relu) {
+      op.kind = Kind::relu;
+    } else if (as<Flatten<float>>(l)) {
+      op.kind = Kind::flatten;
+    } else if (k_ && as<Linear<float>>(l)) {
+      op.kind = Kind::linear;
+      op.I = l.in_dims()[0];
+      op.O = l.out_dims()[0];
+      op.Opad = static_cast<int>(round_up(op.O, 16));
+      op.wt_off = packed;
+      packed += static_cast<size_t>(op.I) * op.Opad;
+    }
+    op.out_size = numel(net.layer(op.last).out_dims());
+    i = op.last;
+    ops_.push_back(std::move(op));
+  }
+  for (size_t i = 0; i + 1 < ops_.size(); ++i) {
+    if (ops_[i].kind == Kind::conv && ops_[i + 1].kind == Kind::pool) {
+      ops_[i].wide_out = ops_[i + 1].wide_in = true;
+    }
+  }
+  packed_.resize(packed);
+}
+
+void FastNet::prepare(const float* params) {
+  for (const Op& op : ops_) {
+    if (op.kind != Kind::linear) continue;
+    // W (O, I) -> W^T (I, Opad), so that forward is a broadcast-FMA GEMM.
+    const float* w = params + op.param_off;
+    float* wt = packed_.data() + op.wt_off;
+    for (int o = 0; o < op.O; ++o) {
+      for (int i = 0; i < op.I; ++i) wt[static_cast<size_t>(i) * op.Opad + o] = w[static_cast<size_t>(o) * op.I + i];
+    }
+  }
+}
+
+void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
+                         Workspace& ws) const {
+  const Op& op = ops_[i];
+  OpWs& w = ws.ops[i];
+  const float* p = params + op.param_off;
+  switch (op.kind) {
+    case Kind::conv: {
+      const ConvGeom& g = op.g;
+      w.xp.resize(op.xs * n);
+      // Copy into the zero-padded planes (the borders stay zero from resize).
+      for (int s = 0; s < n; ++s) {
+        for (int c = 0; c < g.C; ++c) {
+          for (int y = 0; y < g.H; ++y) {
+            std::memcpy(w.xp.data() + s * op.xs + static_cast<size_t>(c) * g.in_plane +
+                            static_cast<size_t>(y + g.pad) * g.Wp + g.pad,
+                        in + ((static_cast<size_t>(s) * g.C + c) * g.H + y) * g.W,
+                        sizeof(float) * g.W);
+          }
+        }
+      }
+      const size_t wide = static_cast<size_t>(n) * g.O * g.wide_plane;
+      Buffer<float>& dst = op.wide_out ? w.out : w.wide;
+      dst.resize(wide + kSlack);
+      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, w.xp.data(), op.xs,
+                   dst.data(), n);
+      if (!op.wide_out) {
+        w.out.resize(op.out_size * n);
+        for (int pl = 0; pl < n * g.O; ++pl) {
+          for (int y = 0; y < g.Ho; ++y) {
+            std::memcpy(w.out.data() + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo,
+                        w.wide.data() + static_cast<size_t>(pl) * g.wide_plane + y * g.Wp,
+                        sizeof(float) * g.Wo);
+          }
+        }
+      }
+      w.out_ptr = w.out.data();
+      break;
+    }
+    case Kind::pool: {
+      w.out.resize(op.out_size * n);
+      w.arg.resize(op.out_size * n);
+      const int planes = n * op.C;
+      if (op.wide_in) {
+        const ConvGeom& g = ops_[i - 1].g;
+        k_->maxpool_fwd(in, planes, op.H, g.Wp, g.wide_plane, op.k, op.s, op.relu, w.out.data(),
+                        w.arg.data(), op.Ho, op.Wo);
+      } else {
+        k_->maxpool_fwd(in, planes, op.H, op.W, op.H * op.W, op.k, op.s, op.relu, w.out.data(),
+                        w.arg.data(), op.Ho, op.Wo);
+      }
+      w.out_ptr = w.out.data();
+      break;
+    }
+    case Kind::relu:
+      w.out.resize(op.out_size * n);
+      k_->relu_fwd(in, w.out.data(), op.out_size * n);
+      w.out_ptr = w.out.data();
+      break;
+    case Kind::flatten:
+      w.out_ptr = in;
+      break;
+    case Kind::linear:
+      w.out.resize(op.out_size * n);
+      k_->gemm(n, op.O, op.I, in, op.I, 1, packed_.data() + op.wt_off, op.Opad,
+               p + static_cast<size_t>(op.O) * op.I, w.out.data(), op.O, false);
+      w.out_ptr = w.out.data();
+      break;
+    case Kind::reference:
+      w.out.resize(op.out_size * n);
+      net_.layer(op.first).forward(p, in, w.out.data(), n);
+      w.out_ptr = w.out.data();
+      break;
+  }
+}
+
+void FastNet::op_backward(size_t i, const float* params, const float* in, const float* dout,
+                          int n, Workspace& ws, float* grads) const {
+  const Op& op = ops_[i];
+  OpWs& w = ws.ops[i];
+  const float* p = params + op.param_off;
+  float* gp = grads + op.param_off;
+  const bool need_din = i > 0;
+  switch (op.kind) {
+    case Kind::conv: {
+      const ConvGeom& g = op.g;
+      w.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
+      if (!op.wide_out) {
+        // Only the valid positions are written; the rest stay zero.
+        for (int pl = 0; pl < n * g.O; ++pl) {
+          for (int y = 0; y < g.Ho; ++y) {
+            std::memcpy(w.dpad.data() + static_cast<size_t>(pl) * g.dpad_plane + g.dpad_margin +
+                            y * g.Wp,
+                        dout + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo, sizeof(float) * g.Wo);
+          }
+        }
+      }
+      k_->conv_bwd_params(g, w.xp.data(), op.xs, w.dpad.data(), gp,
+                          gp + static_cast<size_t>(g.O) * g.C * g.K * g.K, n);
+      if (need_din) {
+        w.dxw.resize(static_cast<size_t>(n) * g.C * g.din_plane + kSlack);
+        k_->conv_bwd_input(g, p, w.dpad.data(), w.dxw.data(), n);
+        w.din.resize(op.in_size * n);
+        for (int pl = 0; pl < n * g.C; ++pl) {
+          for (int y = 0; y < g.H; ++y) {
+            std::memcpy(w.din.data() + (static_cast<size_t>(pl) * g.H + y) * g.W,
+                        w.dxw.data() + static_cast<size_t>(pl) * g.din_plane +
+                            (y + g.pad) * g.Wp + g.pad,
+                        sizeof(float) * g.W);
+          }
+        }
+      }
+      break;
+    }
+    case Kind::pool: {
+      const int planes = n * op.C;
+      if (op.wide_in) {
+        const ConvGeom& g = ops_[i - 1].g;
+        OpWs& cw = ws.ops[i - 1];
+        cw.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
+        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane,
+                        op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
+      } else if (need_din) {
+        w.din.resize(op.in_size * n);
+        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W,
+                        op.Ho, op.Wo, op.relu, w.din.data());
+      }
+      break;
+    }
+    case Kind::relu:
+      if (need_din) {
+        w.din.resize(op.in_size * n);
+        k_->relu_bwd(w.out.data(), dout, w.din.data(), op.in_size * n);
+      }
+      break;
+    case Kind::flatten:
+      break;
+    case Kind::linear: {
+      const size_t wsize = static_cast<size_t>(op.O) * op.I;
+      // dW (O, I) += dout^T (O, n) x (n, I); db += column sums of dout.
+      k_->gemm(op.O, op.I, n, dout, 1, op.O, in, op.I, nullptr, gp, op.I, true);
+      for (int b = 0; b < n; ++b) {
+        for (int o = 0; o < op.O; ++o) gp[wsize + o] += dout[static_cast<size_t>(b) * op.O + o];
+      }
+      if (need_din) {
+        w.din.resize(op.in_size * n);
+        // din (n, I) = dout (n, O) W (O, I)
+        k_->gemm(n, op.I, op.O, dout, op.O, 1, p, op.I, nullptr, w.din.data(), op.I, false);
+      }
+      break;
+    }
+    case Kind::reference:
+      if (need_din) w.din.resize(op.in_size * n);
+      net_.layer(op.first).backward(p, in, w.out.data(), dout, need_din ? w.din.data() : nullptr,
+                                    gp, n);
+      break;
+  }
+}
+
+const float* FastNet::forward(const float* params, const float* x, int n, Workspace& ws,
+                              Times* t) const {
+  ws.ops.resize(ops_.size());
+  const float* in = x;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const double t0 = t ? now() : 0.0;
+    op_forward(i, params, in, n, ws);
+    in = ws.ops[i].out_ptr;
+    if (t) t->fwd[i] += now() - t0;
+  }
+  return in;
+}
+
+void FastNet::backward(const float* params, const float* x, const float* dlogits, int n,
+                       Workspace& ws, float* grads, Times* t) const {
+  const float* dout = dlogits;
+  for (size_t i = ops_.size(); i-- > 0;) {
+    const double t0 = t ? now() : 0.0;
+    const float* in = i == 0 ? x : ws.ops[i - 1].out_ptr;
+    op_backward(i, params, in, dout, n, ws, grads);
+    dout = ops_[i].kind == Kind::flatten ? dout : ws.ops[i].din.data();
+    if (t) t->bwd[i] += now() - t0;
+  }
+}
+
+double FastNet::loss_and_grad(const float* params, const float* x, const int* labels, int n,
+                              int batch_total, Workspace& ws, float* grads, Times* t) const {
+  const float* logits = forward(params, x, n, ws, t);
+  const int k = net_.num_classes();
+  ws.dlogits.resize(static_cast<size_t>(n) * k);
+  const double loss = softmax_cross_entropy(logits, labels, n, k, ws.dlogits.data(), batch_total);
+  backward(params, x, ws.dlogits.data(), n, ws, grads, t);
+  return loss;
+}
+
+}  // namespace handgrad

@@ -30,8 +30,7 @@ class FastNet {
     bool relu = false;  // pool: relu fused in
     int C = 0, H = 0, W = 0, Ho = 0, Wo = 0;  // pool planes
     bool wide_in = false;  // pool: reads the previous conv's wide planes
-    int I = 0, O = 0, Opad = 0;  // linear
-    size_t wt_off = 0;           // linear: its packed W^T in packed_
+    int I = 0, O = 0;  // linear
   };
   struct OpWs {
     Buffer<float> out, din, xp, wide, dpad, dxw;
@@ -42,7 +41,7 @@ class FastNet {
     std::vector<OpWs> ops;
     Buffer<float> dlogits;
   };
-  // Seconds per op, summed over calls (the bench's per-layer breakdown).
+  // Thread CPU seconds per op, summed over calls (the bench's breakdown).
   struct Times {
     std::vector<double> fwd, bwd;
   };
@@ -50,7 +49,8 @@ class FastNet {
   // k == nullptr: every layer on its reference kernel.
   FastNet(const Network<float>& net, const KernelTable* k);
 
-  // Once per step, before any thread calls forward: packs weights.
+  // Once per step, before any thread calls forward (a hook for packing
+  // weights; the current kernels read them as stored).
   void prepare(const float* params);
   // x: (n, input_dims); returns the logits (n, classes) inside ws.
   const float* forward(const float* params, const float* x, int n, Workspace& ws,
@@ -73,7 +73,6 @@ class FastNet {
   const Network<float>& net_;
   const KernelTable* k_;
   std::vector<Op> ops_;
-  Buffer<float> packed_;
 };
 
 }  // namespace handgrad

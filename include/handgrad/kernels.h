@@ -52,6 +52,10 @@ struct KernelTable {
   void (*gemm)(int M, int N, int K, const float* a, int am, int ak, const float* b, int ldb,
                const float* bias, float* c, int ldc, bool accumulate);
 
+  // y (n, O) = x (n, I) w^T + bias, with w (O, I) as stored.
+  void (*linear_fwd)(int n, int O, int I, const float* x, const float* w, const float* bias,
+                     float* y);
+
   // planes of H rows, W apart (planes in_stride apart) -> dense (planes, Ho, Wo),
   // window k, stride s; if relu, the result is max(0, pool).
   // arg: (planes, Ho, Wo) index (y*W + x) of the winner in its plane.
@@ -61,7 +65,7 @@ struct KernelTable {
   // are assigned: dout routed to the winners (zero where a fused relu saw
   // max <= 0).
   void (*maxpool_bwd)(const float* dout, const float* out, const int* arg, int planes, int H,
-                      int W, int din_stride, int Ho, int Wo, bool relu, float* din);
+                      int W, int din_stride, int k, int s, int Ho, int Wo, bool relu, float* din);
 
   void (*relu_fwd)(const float* in, float* out, size_t m);
   // din = dout * [y > 0] (y the relu output, or its input: same sign test).
@@ -72,6 +76,10 @@ struct KernelTable {
   // torch.optim.SGD, exactly the reference's operations (no fused multiply-add).
   void (*sgd)(float* params, const float* grads, float* v, size_t m, float lr, float mu,
               float wd, bool nesterov);
+
+  // `iters` rounds of independent multiply-add chains, all registers busy;
+  // returns the flops done (the bench's measured peak, per thread).
+  double (*fma_peak)(long iters);
 };
 
 // The table for this CPU, or for the path forced by HANDGRAD_KERNELS

@@ -90,9 +90,174 @@ inline void gemm(int M, int N, int K, const float* a, int am, int ak, const floa
   if (m < M) gemm_mtail<kGM - 1>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
 }
 
+typedef int VI __attribute__((vector_size(VL * 4)));
+typedef int VIU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
+
+// Up to 2*VL floats of a row as two vectors (lanes past n zero, not read).
+inline void load2(const float* p, int n, V& a, V& b) {
+  a = n >= VL ? load(p) : n > 0 ? load_n(p, n) : zero();
+  n -= VL;
+  b = n >= VL ? load(p + VL) : n > 0 ? load_n(p + VL, n) : zero();
+}
+inline void store2(float* p, int n, V a, V b) {
+  if (n >= VL) {
+    store(p, a);
+  } else if (n > 0) {
+    store_n(p, a, n);
+  }
+  n -= VL;
+  if (n >= VL) {
+    store(p + VL, b);
+  } else if (n > 0) {
+    store_n(p + VL, b, n);
+  }
+}
+
+// {0, 2, 4, ...} and {1, 3, 5, ...} over the 2*VL lanes of (a, b).
+inline V evens(V a, V b) {
+  VI m;
+  for (int i = 0; i < VL; ++i) m[i] = 2 * i;
+  return __builtin_shuffle(a, b, m);
+}
+inline V odds(V a, V b) {
+  VI m;
+  for (int i = 0; i < VL; ++i) m[i] = 2 * i + 1;
+  return __builtin_shuffle(a, b, m);
+}
+// Interleaves: (a0 b0 a1 b1 ...) as two vectors.
+inline void interleave(V a, V b, V& lo, V& hi) {
+  VI ml, mh;
+  for (int i = 0; i < VL; ++i) {
+    ml[i] = i % 2 ? VL + i / 2 : i / 2;
+    mh[i] = i % 2 ? VL + (VL + i) / 2 : (VL + i) / 2;
+  }
+  lo = __builtin_shuffle(a, b, ml);
+  hi = __builtin_shuffle(a, b, mh);
+}
+
+// 2x2 windows, stride 2: VL outputs of a row per step. The winner is the
+// first maximum in (0,0) (0,1) (1,0) (1,1) order, as the reference.
+inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
+                         int* arg, int Ho, int Wo) {
+  VI lane;
+  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
+  for (int pl = 0; pl < planes; ++pl) {
+    const float* x = in + static_cast<size_t>(pl) * in_stride;
+    for (int oy = 0; oy < Ho; ++oy) {
+      const float* r0 = x + 2 * oy * W;
+      const float* r1 = r0 + W;
+      float* y = out + (static_cast<size_t>(pl) * Ho + oy) * Wo;
+      int* ar = arg + (static_cast<size_t>(pl) * Ho + oy) * Wo;
+      for (int ox = 0; ox < Wo; ox += VL) {
+        const int cnt = Wo - ox < VL ? Wo - ox : VL;
+        V a0, a1, b0, b1;
+        load2(r0 + 2 * ox, 2 * cnt, a0, a1);
+        load2(r1 + 2 * ox, 2 * cnt, b0, b1);
+        const V ae = evens(a0, a1), ao = odds(a0, a1), be = evens(b0, b1), bo = odds(b0, b1);
+        const V m = vmax(vmax(ae, ao), vmax(be, bo));
+        const VI base = lane + (2 * oy * W + 2 * ox);
+        const VI idx = ae == m ? base : ao == m ? base + 1 : be == m ? base + W : base + (W + 1);
+        const V res = relu ? vmax(m, zero()) : m;
+        if (cnt == VL) {
+          store(y + ox, res);
+          *reinterpret_cast<VIU*>(ar + ox) = idx;
+        } else {
+          store_n(y + ox, res, cnt);
+          for (int i = 0; i < cnt; ++i) ar[ox + i] = idx[i];
+        }
+      }
+    }
+  }
+}
+
+inline void maxpool2_bwd(const float* dout, const float* out, const int* arg, int planes, int W,
+                         int Ho, int Wo, bool relu, float* din, int din_stride) {
+  VI lane;
+  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
+  for (int pl = 0; pl < planes; ++pl) {
+    float* dx = din + static_cast<size_t>(pl) * din_stride;
+    for (int oy = 0; oy < Ho; ++oy) {
+      const size_t at = (static_cast<size_t>(pl) * Ho + oy) * Wo;
+      for (int ox = 0; ox < Wo; ox += VL) {
+        const int cnt = Wo - ox < VL ? Wo - ox : VL;
+        V g = cnt == VL ? load(dout + at + ox) : load_n(dout + at + ox, cnt);
+        if (relu) {
+          const V o = cnt == VL ? load(out + at + ox) : load_n(out + at + ox, cnt);
+          g = o > zero() ? g : zero();
+        }
+        VI a;
+        if (cnt == VL) {
+          a = *reinterpret_cast<const VIU*>(arg + at + ox);
+        } else {
+          a = VI{};
+          for (int i = 0; i < cnt; ++i) a[i] = arg[at + ox + i];
+        }
+        const VI sel = a - (lane + (2 * oy * W + 2 * ox));
+        const V z = zero();
+        const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
+        const V he = sel == W ? g : z, ho = sel == W + 1 ? g : z;
+        V lo, hi;
+        interleave(ge, go, lo, hi);
+        store2(dx + 2 * oy * W + 2 * ox, 2 * cnt, lo, hi);
+        interleave(he, ho, lo, hi);
+        store2(dx + (2 * oy + 1) * W + 2 * ox, 2 * cnt, lo, hi);
+      }
+    }
+  }
+}
+
+// y (n, O) = x (n, I) w^T + bias, w (O, I): dot products along I, so the
+// weight needs no transposed copy. A tile is MB samples x 4 outputs.
+template <int MB>
+inline void linear_rows(int O, int I, const float* x, const float* w, const float* bias, float* y,
+                        int b0) {
+  constexpr int OB = 4;
+  const int nfull = I / VL, rem = I % VL;
+  for (int o0 = 0; o0 < O; o0 += OB) {
+    const int ob = O - o0 < OB ? O - o0 : OB;
+    V acc[MB][OB];
+    for (int m = 0; m < MB; ++m)
+      for (int o = 0; o < OB; ++o) acc[m][o] = zero();
+    const float* xr = x + static_cast<size_t>(b0) * I;
+    const float* wr = w + static_cast<size_t>(o0) * I;
+    for (int k = 0; k <= nfull; ++k) {
+      if (k == nfull && rem == 0) break;
+      const int at = k * VL;
+      V xv[MB], wv[OB];
+      for (int m = 0; m < MB; ++m) {
+        xv[m] = k < nfull ? load(xr + m * I + at) : load_n(xr + m * I + at, rem);
+      }
+      for (int o = 0; o < OB; ++o) {
+        const int oo = o < ob ? o : 0;  // rows past O repeat row 0, unused
+        wv[o] = k < nfull ? load(wr + oo * I + at) : load_n(wr + oo * I + at, rem);
+      }
+      for (int m = 0; m < MB; ++m)
+        for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
+    }
+    for (int m = 0; m < MB; ++m) {
+      for (int o = 0; o < ob; ++o) {
+        y[static_cast<size_t>(b0 + m) * O + o0 + o] = bias[o0 + o] + hsum(acc[m][o]);
+      }
+    }
+  }
+}
+
+inline void linear_fwd(int n, int O, int I, const float* x, const float* w, const float* bias,
+                       float* y) {
+  int b = 0;
+  for (; b + 4 <= n; b += 4) linear_rows<4>(O, I, x, w, bias, y, b);
+  switch (n - b) {
+    case 3: linear_rows<3>(O, I, x, w, bias, y, b); break;
+    case 2: linear_rows<2>(O, I, x, w, bias, y, b); break;
+    case 1: linear_rows<1>(O, I, x, w, bias, y, b); break;
+    default: break;
+  }
+}
+
 // Planes are in_stride apart, rows W apart; outputs dense (planes, Ho, Wo).
 inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_stride, int k, int s,
                         bool relu, float* out, int* arg, int Ho, int Wo) {
+  if (k == 2 && s == 2) return maxpool2_fwd(in, planes, W, in_stride, relu, out, arg, Ho, Wo);
   for (int pl = 0; pl < planes; ++pl) {
     const float* x = in + static_cast<size_t>(pl) * in_stride;
     float* y = out + static_cast<size_t>(pl) * Ho * Wo;
@@ -104,10 +269,9 @@ inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_st
         for (int i = 0; i < k; ++i) {
           for (int j = 0; j < k; ++j) {
             const int idx = (oy * s + i) * W + ox * s + j;
-            if (x[idx] > m) {
-              m = x[idx];
-              best = idx;
-            }
+            const bool gt = x[idx] > m;  // branch-free: the winner is data-dependent
+            m = gt ? x[idx] : m;
+            best = gt ? idx : best;
           }
         }
         y[oy * Wo + ox] = relu && !(m > 0.0f) ? 0.0f : m;
@@ -120,14 +284,20 @@ inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_st
 // din planes din_stride apart; the first H*W floats of each (rows W apart,
 // the arg indexing) are assigned.
 inline void maxpool_bwd(const float* dout, const float* out, const int* arg, int planes, int H,
-                        int W, int din_stride, int Ho, int Wo, bool relu, float* din) {
+                        int W, int din_stride, int k, int s, int Ho, int Wo, bool relu,
+                        float* din) {
+  for (int pl = 0; pl < planes; ++pl) {
+    std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
+  }
+  if (k == 2 && s == 2) {
+    return maxpool2_bwd(dout, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
+  }
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
-    std::memset(dx, 0, sizeof(float) * H * W);
     const size_t base = static_cast<size_t>(pl) * Ho * Wo;
     for (int q = 0; q < Ho * Wo; ++q) {
-      if (relu && !(out[base + q] > 0.0f)) continue;
-      dx[arg[base + q]] += dout[base + q];
+      const float g = dout[base + q];
+      dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
     }
   }
 }
@@ -161,6 +331,21 @@ inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, floa
     }
     p[i] -= lr * g;
   }
+}
+
+inline double fma_peak(long iters) {
+  constexpr int N = kRegs == 32 ? 24 : 12;  // independent chains: > latency x ports
+  V acc[N];
+  for (int i = 0; i < N; ++i) acc[i] = bcast(0.001f * i);
+  const V a = bcast(0.999999f), b = bcast(1e-7f);
+  for (long it = 0; it < iters; ++it) {
+    for (int i = 0; i < N; ++i) acc[i] = fmadd(acc[i], a, b);
+  }
+  V s = zero();
+  for (int i = 0; i < N; ++i) s += acc[i];
+  volatile float sink = hsum(s);
+  (void)sink;
+  return 2.0 * VL * N * static_cast<double>(iters);
 }
 
 }  // namespace handgrad::kernels::HG_NS

@@ -59,9 +59,24 @@ inline void store_n(float* p, V v, int n) {
 }
 
 inline float hsum(V v) {
+#if HG_VLEN == 16 || HG_VLEN == 8
+#if HG_VLEN == 16
+  // (_mm512_reduce_add_ps and the 512->256 casts trip a false
+  // -Wuninitialized in g++ 12's headers.)
+  const __m256 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                   __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+#else
+  const __m256 h = v;
+#endif
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+#else
   float s = 0.0f;
   for (int i = 0; i < VL; ++i) s += v[i];
   return s;
+#endif
 }
 
 }  // namespace handgrad::kernels::HG_NS

@@ -8,8 +8,8 @@ const KernelTable* HG_TABLE_FN() {
   namespace k = HG_NS;
   static const KernelTable t = {
       HG_NAME,        k::VL,          k::conv_fwd, k::conv_bwd_params, k::conv_bwd_input,
-      k::gemm,        k::maxpool_fwd, k::maxpool_bwd, k::relu_fwd,   k::relu_bwd,
-      k::sum,         k::sgd,
+      k::gemm,        k::linear_fwd,  k::maxpool_fwd, k::maxpool_bwd, k::relu_fwd,   k::relu_bwd,
+      k::sum,         k::sgd,         k::fma_peak,
   };
   return &t;
 }

@@ -1,6 +1,8 @@
 #include "handgrad/fast_net.h"
 
-#include <chrono>
+#include <time.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "handgrad/layers.h"
@@ -17,16 +19,30 @@ const L* as(const Layer<float>& l) {
 
 size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
+// This thread's CPU time: the breakdown stays meaningful on a loaded machine.
 double now() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// What one now()-to-now() interval costs by itself, subtracted per op.
+double timer_overhead() {
+  static const double o = [] {
+    double best = 1.0;
+    for (int i = 0; i < 200; ++i) {
+      const double t0 = now();
+      best = std::min(best, now() - t0);
+    }
+    return best;
+  }();
+  return o;
 }
 
 }  // namespace
 
 FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k_(k) {
   const size_t L = net.num_layers();
-  size_t packed = 0;
   for (size_t i = 0; i < L; ++i) {
     const Layer<float>& l = net.layer(i);
     Op op{};
@@ -74,9 +90,6 @@ FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k
       op.kind = Kind::linear;
       op.I = l.in_dims()[0];
       op.O = l.out_dims()[0];
-      op.Opad = static_cast<int>(round_up(op.O, 16));
-      op.wt_off = packed;
-      packed += static_cast<size_t>(op.I) * op.Opad;
     }
     op.out_size = numel(net.layer(op.last).out_dims());
     i = op.last;
@@ -87,20 +100,9 @@ FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k
       ops_[i].wide_out = ops_[i + 1].wide_in = true;
     }
   }
-  packed_.resize(packed);
 }
 
-void FastNet::prepare(const float* params) {
-  for (const Op& op : ops_) {
-    if (op.kind != Kind::linear) continue;
-    // W (O, I) -> W^T (I, Opad), so that forward is a broadcast-FMA GEMM.
-    const float* w = params + op.param_off;
-    float* wt = packed_.data() + op.wt_off;
-    for (int o = 0; o < op.O; ++o) {
-      for (int i = 0; i < op.I; ++i) wt[static_cast<size_t>(i) * op.Opad + o] = w[static_cast<size_t>(o) * op.I + i];
-    }
-  }
-}
+void FastNet::prepare(const float* /*params*/) {}
 
 void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
                          Workspace& ws) const {
@@ -165,8 +167,7 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
       break;
     case Kind::linear:
       w.out.resize(op.out_size * n);
-      k_->gemm(n, op.O, op.I, in, op.I, 1, packed_.data() + op.wt_off, op.Opad,
-               p + static_cast<size_t>(op.O) * op.I, w.out.data(), op.O, false);
+      k_->linear_fwd(n, op.O, op.I, in, p, p + static_cast<size_t>(op.O) * op.I, w.out.data());
       w.out_ptr = w.out.data();
       break;
     case Kind::reference:
@@ -221,12 +222,12 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
         const ConvGeom& g = ops_[i - 1].g;
         OpWs& cw = ws.ops[i - 1];
         cw.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
-        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane,
-                        op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
+        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane, op.k,
+                        op.s, op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
       } else if (need_din) {
         w.din.resize(op.in_size * n);
-        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W,
-                        op.Ho, op.Wo, op.relu, w.din.data());
+        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W, op.k,
+                        op.s, op.Ho, op.Wo, op.relu, w.din.data());
       }
       break;
     }
@@ -268,7 +269,7 @@ const float* FastNet::forward(const float* params, const float* x, int n, Worksp
     const double t0 = t ? now() : 0.0;
     op_forward(i, params, in, n, ws);
     in = ws.ops[i].out_ptr;
-    if (t) t->fwd[i] += now() - t0;
+    if (t) t->fwd[i] += now() - t0 - timer_overhead();
   }
   return in;
 }
@@ -281,7 +282,7 @@ void FastNet::backward(const float* params, const float* x, const float* dlogits
     const float* in = i == 0 ? x : ws.ops[i - 1].out_ptr;
     op_backward(i, params, in, dout, n, ws, grads);
     dout = ops_[i].kind == Kind::flatten ? dout : ws.ops[i].din.data();
-    if (t) t->bwd[i] += now() - t0;
+    if (t) t->bwd[i] += now() - t0 - timer_overhead();
   }
 }
 

@@ -55,10 +55,11 @@ double median(std::vector<double> v) {
 }
 
 // Multiply-adds of one training sample, counted as 2 flops each (bias and
-// activation work not counted): {forward, backward}. The first layer computes
-// no input gradient.
+// activation work not counted): {forward, backward}. A layer with no
+// parameterised layer before it computes no input gradient.
 std::pair<double, double> flops_per_sample(const Network<float>& net) {
   double fwd = 0, bwd = 0;
+  bool params_before = false;
   for (size_t i = 0; i < net.num_layers(); ++i) {
     const Layer<float>& l = net.layer(i);
     double f = 0;
@@ -68,7 +69,8 @@ std::pair<double, double> flops_per_sample(const Network<float>& net) {
           (numel(l.out_dims()) / static_cast<double>(l.out_dims()[0]));
     }
     fwd += f;
-    bwd += i == 0 ? f : 2 * f;
+    bwd += params_before ? 2 * f : f;
+    params_before = params_before || f > 0;
   }
   return {fwd, bwd};
 }

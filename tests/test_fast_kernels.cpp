@@ -108,6 +108,12 @@ TEST(FastKernels, ConvShapes) {
   check_network({"conv(17,1) relu conv(6,3,1,2) flatten linear(4)", {5, 4, 11}, 3});
   check_network({"conv(9,7,1,3) maxpool(3,2) relu flatten linear(7)", {2, 13, 10}, 2});
   check_network({"conv(1,2) maxpool(2) flatten linear(2)", {1, 3, 3}, 1});
+  // pool -> unpadded conv (reads the pool's output in place, hands it back
+  // its gradient in wide planes) and pool -> padded conv, odd sizes
+  check_network({"conv(3,3) relu maxpool(2) conv(5,2) relu maxpool(2) flatten linear(3)",
+                 {2, 13, 11}, 3});
+  check_network({"conv(6,3) maxpool(2) relu conv(2,3,1,1) relu maxpool(2) flatten linear(4)",
+                 {1, 11, 14}, 1});
 }
 
 TEST(FastKernels, StrideFallsBackToReference) {

@@ -23,6 +23,7 @@ class FastNet {
     std::string name;
     size_t in_size = 0, out_size = 0;  // floats per sample, dense
     size_t param_off = 0;
+    bool grad_in = false;  // an op before this one has parameters: compute dL/d(input)
     ConvGeom g{};       // conv
     size_t xs = 0;      // conv: floats per sample of the padded input copy
     bool wide_out = false;  // conv: the next op (a pool) reads the wide planes
@@ -36,6 +37,8 @@ class FastNet {
     Buffer<float> out, din, xp, wide, dpad, dxw;
     Buffer<int> arg;
     const float* out_ptr = nullptr;  // this op's output (may alias its input)
+    const float* din_ptr = nullptr;  // if set, dL/d(input) is here, planes din_stride apart
+    int din_stride = 0;
   };
   struct Workspace {
     std::vector<OpWs> ops;
@@ -67,8 +70,11 @@ class FastNet {
 
  private:
   void op_forward(size_t i, const float* params, const float* in, int n, Workspace& ws) const;
-  void op_backward(size_t i, const float* params, const float* in, const float* dout, int n,
-                   Workspace& ws, float* grads) const;
+  void op_backward(size_t i, const float* params, const float* in, const float* dout,
+                   int dout_stride, int n, Workspace& ws, float* grads) const;
+  bool direct_input(size_t i) const;
+  size_t conv_stride(size_t i) const;
+  const float* conv_input(size_t i, const float* in, int n, OpWs& w) const;
 
   const Network<float>& net_;
   const KernelTable* k_;

@@ -61,11 +61,14 @@ struct KernelTable {
   // arg: (planes, Ho, Wo) index (y*W + x) of the winner in its plane.
   void (*maxpool_fwd)(const float* in, int planes, int H, int W, int in_stride, int k, int s,
                       bool relu, float* out, int* arg, int Ho, int Wo);
-  // din: planes din_stride apart, rows W apart; the first H*W floats of each
-  // are assigned: dout routed to the winners (zero where a fused relu saw
-  // max <= 0).
-  void (*maxpool_bwd)(const float* dout, const float* out, const int* arg, int planes, int H,
-                      int W, int din_stride, int k, int s, int Ho, int Wo, bool relu, float* din);
+  // dout: planes dout_stride apart, rows Wo apart. din: planes din_stride
+  // apart, rows W apart; dout is routed to the winners (zero where a fused
+  // relu saw max <= 0). The first H*W floats of each din plane are assigned,
+  // except for 2x2 windows with stride 2, where exactly the window positions
+  // are assigned and the rest is left as it was: callers keep it zero.
+  void (*maxpool_bwd)(const float* dout, int dout_stride, const float* out, const int* arg,
+                      int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
+                      bool relu, float* din);
 
   void (*relu_fwd)(const float* in, float* out, size_t m);
   // din = dout * [y > 0] (y the relu output, or its input: same sign test).

@@ -90,8 +90,6 @@ inline void gemm(int M, int N, int K, const float* a, int am, int ak, const floa
   if (m < M) gemm_mtail<kGM - 1>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
 }
 
-typedef int VI __attribute__((vector_size(VL * 4)));
-typedef int VIU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
 
 // Up to 2*VL floats of a row as two vectors (lanes past n zero, not read).
 inline void load2(const float* p, int n, V& a, V& b) {
@@ -163,35 +161,34 @@ inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool
           *reinterpret_cast<VIU*>(ar + ox) = idx;
         } else {
           store_n(y + ox, res, cnt);
-          for (int i = 0; i < cnt; ++i) ar[ox + i] = idx[i];
+          store_n(ar + ox, idx, cnt);
         }
       }
     }
   }
 }
 
-inline void maxpool2_bwd(const float* dout, const float* out, const int* arg, int planes, int W,
-                         int Ho, int Wo, bool relu, float* din, int din_stride) {
+// Writes every position of every window (zeros included) and nothing else:
+// positions outside all windows keep whatever the caller left there (zero).
+inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
+                         int planes, int W, int Ho, int Wo, bool relu, float* din,
+                         int din_stride) {
   VI lane;
   for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
     for (int oy = 0; oy < Ho; ++oy) {
       const size_t at = (static_cast<size_t>(pl) * Ho + oy) * Wo;
+      const float* dy = dout + static_cast<size_t>(pl) * dout_stride + oy * Wo;
       for (int ox = 0; ox < Wo; ox += VL) {
         const int cnt = Wo - ox < VL ? Wo - ox : VL;
-        V g = cnt == VL ? load(dout + at + ox) : load_n(dout + at + ox, cnt);
+        V g = cnt == VL ? load(dy + ox) : load_n(dy + ox, cnt);
         if (relu) {
           const V o = cnt == VL ? load(out + at + ox) : load_n(out + at + ox, cnt);
           g = o > zero() ? g : zero();
         }
-        VI a;
-        if (cnt == VL) {
-          a = *reinterpret_cast<const VIU*>(arg + at + ox);
-        } else {
-          a = VI{};
-          for (int i = 0; i < cnt; ++i) a[i] = arg[at + ox + i];
-        }
+        const VI a = cnt == VL ? *reinterpret_cast<const VIU*>(arg + at + ox)
+                               : load_n(arg + at + ox, cnt);
         const VI sel = a - (lane + (2 * oy * W + 2 * ox));
         const V z = zero();
         const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
@@ -281,22 +278,23 @@ inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_st
   }
 }
 
-// din planes din_stride apart; the first H*W floats of each (rows W apart,
-// the arg indexing) are assigned.
-inline void maxpool_bwd(const float* dout, const float* out, const int* arg, int planes, int H,
-                        int W, int din_stride, int k, int s, int Ho, int Wo, bool relu,
-                        float* din) {
+// dout planes dout_stride apart (rows Wo apart); din planes din_stride
+// apart, rows W apart (the arg indexing). See kernels.h for what is assigned.
+inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
+                        int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
+                        bool relu, float* din) {
+  if (k == 2 && s == 2) {
+    return maxpool2_bwd(dout, dout_stride, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
+  }
   for (int pl = 0; pl < planes; ++pl) {
     std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
-  }
-  if (k == 2 && s == 2) {
-    return maxpool2_bwd(dout, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
   }
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
     const size_t base = static_cast<size_t>(pl) * Ho * Wo;
+    const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
     for (int q = 0; q < Ho * Wo; ++q) {
-      const float g = dout[base + q];
+      const float g = dy[q];
       dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
     }
   }
@@ -336,12 +334,15 @@ inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, floa
 inline double fma_peak(long iters) {
   constexpr int N = kRegs == 32 ? 24 : 12;  // independent chains: > latency x ports
   V acc[N];
+#pragma GCC unroll 32
   for (int i = 0; i < N; ++i) acc[i] = bcast(0.001f * i);
   const V a = bcast(0.999999f), b = bcast(1e-7f);
   for (long it = 0; it < iters; ++it) {
+#pragma GCC unroll 32
     for (int i = 0; i < N; ++i) acc[i] = fmadd(acc[i], a, b);
   }
   V s = zero();
+#pragma GCC unroll 32
   for (int i = 0; i < N; ++i) s += acc[i];
   volatile float sink = hsum(s);
   (void)sink;

@@ -18,7 +18,16 @@ typedef float VU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
 
 inline V load(const float* p) { return *reinterpret_cast<const VU*>(p); }
 inline void store(float* p, V v) { *reinterpret_cast<VU*>(p) = v; }
-inline V bcast(float x) { return V{} + x; }
+// (Not V{} + x: without -ffast-math that is a real addition, as 0 + -0 = +0.)
+inline V bcast(float x) {
+#if HG_VLEN == 16
+  return _mm512_set1_ps(x);
+#elif HG_VLEN == 8
+  return _mm256_set1_ps(x);
+#else
+  return _mm_set1_ps(x);
+#endif
+}
 inline V zero() { return V{}; }
 
 inline V fmadd(V a, V b, V c) {
@@ -53,6 +62,35 @@ inline void store_n(float* p, V v, int n) {
 #elif HG_VLEN == 8
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
+#else
+  for (int i = 0; i < n && i < VL; ++i) p[i] = v[i];
+#endif
+}
+
+typedef int VI __attribute__((vector_size(VL * 4)));
+typedef int VIU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
+
+// The same for int lanes.
+inline VI load_n(const int* p, int n) {
+#if HG_VLEN == 16
+  return reinterpret_cast<VI>(_mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << n) - 1), p));
+#elif HG_VLEN == 8
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return reinterpret_cast<VI>(
+      _mm256_maskload_epi32(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane)));
+#else
+  VI v{};
+  for (int i = 0; i < n && i < VL; ++i) v[i] = p[i];
+  return v;
+#endif
+}
+inline void store_n(int* p, VI v, int n) {
+#if HG_VLEN == 16
+  _mm512_mask_storeu_epi32(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512i>(v));
+#elif HG_VLEN == 8
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_epi32(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane),
+                         reinterpret_cast<__m256i>(v));
 #else
   for (int i = 0; i < n && i < VL; ++i) p[i] = v[i];
 #endif

@@ -95,6 +95,13 @@ FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k
     i = op.last;
     ops_.push_back(std::move(op));
   }
+  bool params_before = false;
+  for (Op& op : ops_) {
+    op.grad_in = params_before;
+    for (int l = op.first; l <= op.last; ++l) {
+      params_before = params_before || !net.layer(l).param_shapes().empty();
+    }
+  }
   for (size_t i = 0; i + 1 < ops_.size(); ++i) {
     if (ops_[i].kind == Kind::conv && ops_[i + 1].kind == Kind::pool) {
       ops_[i].wide_out = ops_[i + 1].wide_in = true;
@@ -104,6 +111,41 @@ FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k
 
 void FastNet::prepare(const float* /*params*/) {}
 
+bool FastNet::direct_input(size_t i) const {
+  // An unpadded conv reads the previous op's output in place: planes are
+  // contiguous and every op output has kSlack readable floats after it.
+  return ops_[i].g.pad == 0 && i > 0;
+}
+
+size_t FastNet::conv_stride(size_t i) const {
+  const ConvGeom& g = ops_[i].g;
+  return direct_input(i) ? static_cast<size_t>(g.C) * g.in_plane : ops_[i].xs;
+}
+
+const float* FastNet::conv_input(size_t i, const float* in, int n, OpWs& w) const {
+  if (direct_input(i)) return in;
+  const Op& op = ops_[i];
+  const ConvGeom& g = op.g;
+  w.xp.resize(op.xs * n);
+  // Copy into the zero-padded planes (the borders stay zero from resize).
+  for (int s = 0; s < n; ++s) {
+    float* dst = w.xp.data() + s * op.xs;
+    const float* src = in + static_cast<size_t>(s) * g.C * g.H * g.W;
+    if (g.pad == 0) {
+      std::memcpy(dst, src, sizeof(float) * g.C * g.H * g.W);
+      continue;
+    }
+    for (int c = 0; c < g.C; ++c) {
+      for (int y = 0; y < g.H; ++y) {
+        std::memcpy(dst + static_cast<size_t>(c) * g.in_plane +
+                        static_cast<size_t>(y + g.pad) * g.Wp + g.pad,
+                    src + (static_cast<size_t>(c) * g.H + y) * g.W, sizeof(float) * g.W);
+      }
+    }
+  }
+  return w.xp.data();
+}
+
 void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
                          Workspace& ws) const {
   const Op& op = ops_[i];
@@ -112,25 +154,14 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
   switch (op.kind) {
     case Kind::conv: {
       const ConvGeom& g = op.g;
-      w.xp.resize(op.xs * n);
-      // Copy into the zero-padded planes (the borders stay zero from resize).
-      for (int s = 0; s < n; ++s) {
-        for (int c = 0; c < g.C; ++c) {
-          for (int y = 0; y < g.H; ++y) {
-            std::memcpy(w.xp.data() + s * op.xs + static_cast<size_t>(c) * g.in_plane +
-                            static_cast<size_t>(y + g.pad) * g.Wp + g.pad,
-                        in + ((static_cast<size_t>(s) * g.C + c) * g.H + y) * g.W,
-                        sizeof(float) * g.W);
-          }
-        }
-      }
+      const float* xp = conv_input(i, in, n, w);
       const size_t wide = static_cast<size_t>(n) * g.O * g.wide_plane;
       Buffer<float>& dst = op.wide_out ? w.out : w.wide;
       dst.resize(wide + kSlack);
-      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, w.xp.data(), op.xs,
-                   dst.data(), n);
+      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, xp, conv_stride(i), dst.data(),
+                   n);
       if (!op.wide_out) {
-        w.out.resize(op.out_size * n);
+        w.out.resize(op.out_size * n + kSlack);
         for (int pl = 0; pl < n * g.O; ++pl) {
           for (int y = 0; y < g.Ho; ++y) {
             std::memcpy(w.out.data() + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo,
@@ -143,7 +174,7 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
       break;
     }
     case Kind::pool: {
-      w.out.resize(op.out_size * n);
+      w.out.resize(op.out_size * n + kSlack);
       w.arg.resize(op.out_size * n);
       const int planes = n * op.C;
       if (op.wide_in) {
@@ -158,7 +189,7 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
       break;
     }
     case Kind::relu:
-      w.out.resize(op.out_size * n);
+      w.out.resize(op.out_size * n + kSlack);
       k_->relu_fwd(in, w.out.data(), op.out_size * n);
       w.out_ptr = w.out.data();
       break;
@@ -166,12 +197,12 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
       w.out_ptr = in;
       break;
     case Kind::linear:
-      w.out.resize(op.out_size * n);
+      w.out.resize(op.out_size * n + kSlack);
       k_->linear_fwd(n, op.O, op.I, in, p, p + static_cast<size_t>(op.O) * op.I, w.out.data());
       w.out_ptr = w.out.data();
       break;
     case Kind::reference:
-      w.out.resize(op.out_size * n);
+      w.out.resize(op.out_size * n + kSlack);
       net_.layer(op.first).forward(p, in, w.out.data(), n);
       w.out_ptr = w.out.data();
       break;
@@ -179,12 +210,15 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
 }
 
 void FastNet::op_backward(size_t i, const float* params, const float* in, const float* dout,
-                          int n, Workspace& ws, float* grads) const {
+                          int dout_stride, int n, Workspace& ws, float* grads) const {
   const Op& op = ops_[i];
   OpWs& w = ws.ops[i];
+  w.din_ptr = nullptr;
+  w.din_stride = 0;
   const float* p = params + op.param_off;
   float* gp = grads + op.param_off;
-  const bool need_din = i > 0;
+  // dL/d(input) only matters if some op before this one has parameters.
+  const bool need_din = ops_[i].grad_in;
   switch (op.kind) {
     case Kind::conv: {
       const ConvGeom& g = op.g;
@@ -199,11 +233,18 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
           }
         }
       }
-      k_->conv_bwd_params(g, w.xp.data(), op.xs, w.dpad.data(), gp,
+      const float* xp = direct_input(i) ? in : w.xp.data();
+      k_->conv_bwd_params(g, xp, conv_stride(i), w.dpad.data(), gp,
                           gp + static_cast<size_t>(g.O) * g.C * g.K * g.K, n);
       if (need_din) {
         w.dxw.resize(static_cast<size_t>(n) * g.C * g.din_plane + kSlack);
         k_->conv_bwd_input(g, p, w.dpad.data(), w.dxw.data(), n);
+        if (g.pad == 0 && ops_[i - 1].kind == Kind::pool) {
+          // The pool before reads the wide planes as they are (rows W apart).
+          w.din_ptr = w.dxw.data();
+          w.din_stride = g.din_plane;
+          break;
+        }
         w.din.resize(op.in_size * n);
         for (int pl = 0; pl < n * g.C; ++pl) {
           for (int y = 0; y < g.H; ++y) {
@@ -218,16 +259,18 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
     }
     case Kind::pool: {
       const int planes = n * op.C;
+      const int dstride = dout_stride ? dout_stride : op.Ho * op.Wo;
       if (op.wide_in) {
         const ConvGeom& g = ops_[i - 1].g;
         OpWs& cw = ws.ops[i - 1];
         cw.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
-        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane, op.k,
-                        op.s, op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
+        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp,
+                        g.dpad_plane, op.k, op.s, op.Ho, op.Wo, op.relu,
+                        cw.dpad.data() + g.dpad_margin);
       } else if (need_din) {
         w.din.resize(op.in_size * n);
-        k_->maxpool_bwd(dout, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W, op.k,
-                        op.s, op.Ho, op.Wo, op.relu, w.din.data());
+        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, op.H, op.W,
+                        op.H * op.W, op.k, op.s, op.Ho, op.Wo, op.relu, w.din.data());
       }
       break;
     }
@@ -277,11 +320,16 @@ const float* FastNet::forward(const float* params, const float* x, int n, Worksp
 void FastNet::backward(const float* params, const float* x, const float* dlogits, int n,
                        Workspace& ws, float* grads, Times* t) const {
   const float* dout = dlogits;
+  int dstride = 0;
   for (size_t i = ops_.size(); i-- > 0;) {
     const double t0 = t ? now() : 0.0;
     const float* in = i == 0 ? x : ws.ops[i - 1].out_ptr;
-    op_backward(i, params, in, dout, n, ws, grads);
-    dout = ops_[i].kind == Kind::flatten ? dout : ws.ops[i].din.data();
+    op_backward(i, params, in, dout, dstride, n, ws, grads);
+    if (ops_[i].kind != Kind::flatten) {
+      const OpWs& w = ws.ops[i];
+      dout = w.din_ptr ? w.din_ptr : w.din.data();
+      dstride = w.din_ptr ? w.din_stride : 0;
+    }
     if (t) t->bwd[i] += now() - t0 - timer_overhead();
   }
 }

@@ -203,51 +203,95 @@ inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, c
   }
 }
 
-// y (n, O) = x (n, I) w^T + bias, w (O, I): dot products along I, so the
-// weight needs no transposed copy. A tile is MB samples x 4 outputs.
-template <int MB>
-inline void linear_rows(int O, int I, const float* x, const float* w, const float* bias, float* y,
-                        int b0) {
-  constexpr int OB = 4;
-  const int nfull = I / VL, rem = I % VL;
-  for (int o0 = 0; o0 < O; o0 += OB) {
-    const int ob = O - o0 < OB ? O - o0 : OB;
-    V acc[MB][OB];
-    for (int m = 0; m < MB; ++m)
-      for (int o = 0; o < OB; ++o) acc[m][o] = zero();
-    const float* xr = x + static_cast<size_t>(b0) * I;
-    const float* wr = w + static_cast<size_t>(o0) * I;
-    for (int k = 0; k <= nfull; ++k) {
-      if (k == nfull && rem == 0) break;
-      const int at = k * VL;
-      V xv[MB], wv[OB];
-      for (int m = 0; m < MB; ++m) {
-        xv[m] = k < nfull ? load(xr + m * I + at) : load_n(xr + m * I + at, rem);
-      }
-      for (int o = 0; o < OB; ++o) {
-        const int oo = o < ob ? o : 0;  // rows past O repeat row 0, unused
-        wv[o] = k < nfull ? load(wr + oo * I + at) : load_n(wr + oo * I + at, rem);
-      }
-      for (int m = 0; m < MB; ++m)
-        for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
-    }
-    for (int m = 0; m < MB; ++m) {
-      for (int o = 0; o < ob; ++o) {
-        y[static_cast<size_t>(b0 + m) * O + o0 + o] = bias[o0 + o] + hsum(acc[m][o]);
-      }
+// Shuffle masks of reduce_lanes, one pair per round, computed at compile time.
+struct ReduceMasks {
+  int lo[8][VL], hi[8][VL];
+};
+constexpr ReduceMasks make_reduce_masks() {
+  ReduceMasks m{};
+  int round = 0;
+  for (int h = VL / 2; h >= 1; h /= 2, ++round) {
+    for (int l = 0; l < VL; ++l) {
+      const int b = l / (2 * h) * (2 * h), r = l % (2 * h);
+      m.lo[round][l] = r < h ? b + r : VL + b + r - h;
+      m.hi[round][l] = m.lo[round][l] + h;
     }
   }
+  return m;
+}
+inline constexpr ReduceMasks kReduce = make_reduce_masks();
+
+// Lane j of the result = sum of the lanes of v[bitreverse(j)]: VL vectors
+// reduced together in log2(VL) shuffle+add rounds (vs one reduction each).
+inline V reduce_lanes(V* v) {
+  int cnt = VL, round = 0;
+  for (int h = VL / 2; h >= 1; h /= 2, ++round) {
+    const VI lo = *reinterpret_cast<const VIU*>(kReduce.lo[round]);
+    const VI hi = *reinterpret_cast<const VIU*>(kReduce.hi[round]);
+    for (int k = 0; k < cnt / 2; ++k) {
+      v[k] = __builtin_shuffle(v[2 * k], v[2 * k + 1], lo) +
+             __builtin_shuffle(v[2 * k], v[2 * k + 1], hi);
+    }
+    cnt /= 2;
+  }
+  return v[0];
 }
 
+constexpr int bitrev(int j) {
+  int r = 0;
+  for (int b = 1; b < VL; b *= 2) r = (r << 1) | ((j & b) ? 1 : 0);
+  return r;
+}
+
+// y (n, O) = x (n, I) w^T + bias, w (O, I): dot products along I, so the
+// weight needs no transposed copy. A tile is MB = VL/4 samples x 4 outputs
+// = VL dot products, reduced together.
 inline void linear_fwd(int n, int O, int I, const float* x, const float* w, const float* bias,
                        float* y) {
-  int b = 0;
-  for (; b + 4 <= n; b += 4) linear_rows<4>(O, I, x, w, bias, y, b);
-  switch (n - b) {
-    case 3: linear_rows<3>(O, I, x, w, bias, y, b); break;
-    case 2: linear_rows<2>(O, I, x, w, bias, y, b); break;
-    case 1: linear_rows<1>(O, I, x, w, bias, y, b); break;
-    default: break;
+  constexpr int OB = 4, MB = VL / 4 > 0 ? VL / 4 : 1;
+  const int nfull = I / VL, rem = I % VL;
+  for (int b0 = 0; b0 < n; b0 += MB) {
+    const int mb = n - b0 < MB ? n - b0 : MB;
+    for (int o0 = 0; o0 < O; o0 += OB) {
+      const int ob = O - o0 < OB ? O - o0 : OB;
+      V acc[MB][OB];
+      for (int m = 0; m < MB; ++m)
+        for (int o = 0; o < OB; ++o) acc[m][o] = zero();
+      const float* xr[MB];
+      const float* wr[OB];
+      // Rows past the end repeat the first row; their sums are not stored.
+      for (int m = 0; m < MB; ++m) xr[m] = x + static_cast<size_t>(b0 + (m < mb ? m : 0)) * I;
+      for (int o = 0; o < OB; ++o) wr[o] = w + static_cast<size_t>(o0 + (o < ob ? o : 0)) * I;
+      for (int k = 0; k < nfull; ++k) {
+        V xv[MB], wv[OB];
+        for (int m = 0; m < MB; ++m) xv[m] = load(xr[m] + k * VL);
+        for (int o = 0; o < OB; ++o) wv[o] = load(wr[o] + k * VL);
+        for (int m = 0; m < MB; ++m)
+          for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
+      }
+      if (rem) {
+        V xv[MB], wv[OB];
+        for (int m = 0; m < MB; ++m) xv[m] = load_n(xr[m] + nfull * VL, rem);
+        for (int o = 0; o < OB; ++o) wv[o] = load_n(wr[o] + nfull * VL, rem);
+        for (int m = 0; m < MB; ++m)
+          for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
+      }
+      float sums[VL];
+      if constexpr (VL >= 4) {
+        // Lane j of the reduction = dot product (m, o) with m*OB + o = j.
+        V v[VL];
+        for (int j = 0; j < VL; ++j) {
+          const int q = bitrev(j);
+          v[j] = acc[q / OB][q % OB];
+        }
+        store(sums, reduce_lanes(v));
+      }
+      for (int m = 0; m < mb; ++m) {
+        for (int o = 0; o < ob; ++o) {
+          y[static_cast<size_t>(b0 + m) * O + o0 + o] = bias[o0 + o] + sums[m * OB + o];
+        }
+      }
+    }
   }
 }
 

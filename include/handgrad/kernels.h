@@ -73,6 +73,8 @@ struct KernelTable {
   void (*relu_fwd)(const float* in, float* out, size_t m);
   // din = dout * [y > 0] (y the relu output, or its input: same sign test).
   void (*relu_bwd)(const float* y, const float* dout, float* din, size_t m);
+  // y += x (summing per-thread gradients).
+  void (*add)(float* y, const float* x, size_t m);
   // sum of n values (bias gradients), vectorised.
   float (*sum)(const float* x, size_t m);
 

@@ -352,6 +352,12 @@ inline void relu_bwd(const float* y, const float* dout, float* din, size_t m) {
   for (size_t i = 0; i < m; ++i) din[i] = y[i] > 0.0f ? dout[i] : 0.0f;
 }
 
+inline void add(float* y, const float* x, size_t m) {
+  size_t i = 0;
+  for (; i + VL <= m; i += VL) store(y + i, load(y + i) + load(x + i));
+  for (; i < m; ++i) y[i] += x[i];
+}
+
 inline float sum(const float* x, size_t m) {
   V acc = zero();
   size_t i = 0;

@@ -9,7 +9,7 @@ const KernelTable* HG_TABLE_FN() {
   static const KernelTable t = {
       HG_NAME,        k::VL,          k::conv_fwd, k::conv_bwd_params, k::conv_bwd_input,
       k::gemm,        k::linear_fwd,  k::maxpool_fwd, k::maxpool_bwd, k::relu_fwd,   k::relu_bwd,
-      k::sum,         k::sgd,         k::fma_peak,
+      k::add,         k::sum,         k::sgd,         k::fma_peak,
   };
   return &t;
 }

@@ -1,7 +1,8 @@
-// The threaded StepRunner: each thread owns a fixed slice of the batch, its
-// own workspace and (except thread 0) its own gradient buffer; the buffers
-// are summed in thread order, so a fixed thread count gives bit-identical
-// results. After the first step of a given batch size nothing is allocated.
+// The threaded StepRunner: the batch is cut into one fixed slice per thread,
+// each with its own workspace and (except slice 0) its own gradient buffer;
+// the buffers are summed in slice order, so a fixed thread count gives
+// bit-identical results whichever thread happens to run which slice. After
+// the first step of a given batch size nothing is allocated.
 #include "handgrad/step.h"
 
 #include <algorithm>
@@ -46,9 +47,8 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   const int used = std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
+  for (int t = 0; t < m.pool.size(); ++t) m.losses[t] = 0.0;
   auto job = [&](int t) {
-    m.losses[t] = 0.0;
-    if (t >= used) return;
     int b, e;
     Impl::slice(n, used, t, b, e);
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
@@ -58,11 +58,16 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
                                          m.ws[t], g);
     }
   };
-  m.pool.run(job);
+  m.pool.run(used, job);
   float* g = m.grads.data();
+  const KernelTable* k = m.fast.kernels();
   for (int t = 1; t < used; ++t) {
     const float* gt = m.tgrads[t].data();
-    for (size_t i = 0; i < P; ++i) g[i] += gt[i];
+    if (k) {
+      k->add(g, gt, P);
+    } else {
+      for (size_t i = 0; i < P; ++i) g[i] += gt[i];
+    }
   }
   double loss = 0.0;
   for (int t = 0; t < used; ++t) loss += m.losses[t];
@@ -79,14 +84,13 @@ void StepRunner::predict(const float* x, int n, float* logits) {
   const size_t in = numel(m.net.input_dims());
   const size_t k = static_cast<size_t>(m.net.num_classes());
   auto job = [&](int t) {
-    if (t >= used) return;
     int b, e;
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
     const float* out = m.fast.forward(m.net.params(), x + b * in, e - b, m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
-  m.pool.run(job);
+  m.pool.run(used, job);
 }
 
 int StepRunner::threads() const { return impl_->pool.size(); }

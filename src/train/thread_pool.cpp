@@ -1,81 +1,100 @@
 #include "train/thread_pool.h"
 
 #include <immintrin.h>
+#include <sched.h>
 
 namespace handgrad {
 
 namespace {
-// About 50-100 microseconds of spinning before a worker sleeps.
+// About 50-100 microseconds of spinning before an idle worker sleeps.
 constexpr int kSpins = 20000;
+uint64_t job_of(uint64_t s) { return s >> 32; }
+int count_of(uint64_t s) { return static_cast<int>((s >> 16) & 0xffff); }
+int next_of(uint64_t s) { return static_cast<int>(s & 0xffff); }
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads), errors_(threads_) {
-  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker(t); });
+ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this] { worker(); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_.store(true);
-    generation_.fetch_add(1);
+    state_.store((job_of(state_.load()) + 1) << 32);
   }
   cv_.notify_all();
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::run_impl(void (*fn)(void*, int), void* ctx) {
+void ThreadPool::work() {
+  uint64_t s = state_.load(std::memory_order_acquire);
+  while (next_of(s) < count_of(s)) {
+    if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+      const int slice = next_of(s);
+      try {
+        fn_(ctx_, slice);
+      } catch (...) {
+        errors_[slice] = std::current_exception();
+      }
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      s = state_.load(std::memory_order_acquire);
+    }
+  }
+}
+
+void ThreadPool::run_impl(int n, void (*fn)(void*, int), void* ctx) {
+  if (n <= 0) return;
   if (threads_ == 1) {
-    fn(ctx, 0);
+    for (int s = 0; s < n; ++s) fn(ctx, s);
     return;
   }
+  if (errors_.size() < static_cast<size_t>(n)) errors_.resize(n);  // first call only
   fn_ = fn;
   ctx_ = ctx;
-  pending_.store(threads_ - 1, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
   {
-    // The lock orders the generation bump with a worker that is about to
-    // sleep, so no wake-up is lost.
+    // The lock orders the new job with a worker about to sleep: no lost wake-up.
     std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t job = job_of(state_.load(std::memory_order_relaxed)) + 1;
+    state_.store((job << 32) | (static_cast<uint64_t>(n) << 16), std::memory_order_release);
   }
   if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
-  try {
-    fn(ctx, 0);
-  } catch (...) {
-    errors_[0] = std::current_exception();
+  work();
+  for (int i = 0; done_.load(std::memory_order_acquire) != n; ++i) {
+    if (i < 1000) {
+      _mm_pause();
+    } else {
+      sched_yield();  // the worker holding a slice may be waiting for this core
+    }
   }
-  while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
-  for (auto& e : errors_) {
-    if (e) {
-      std::exception_ptr first = e;
-      for (auto& x : errors_) x = nullptr;
+  for (int s = 0; s < n; ++s) {
+    if (errors_[s]) {
+      std::exception_ptr first = errors_[s];
+      for (auto& e : errors_) e = nullptr;
       std::rethrow_exception(first);
     }
   }
 }
 
-void ThreadPool::worker(int t) {
-  unsigned seen = 0;
+void ThreadPool::worker() {
+  uint64_t seen = 0;
   for (;;) {
-    unsigned g = generation_.load(std::memory_order_acquire);
-    for (int i = 0; g == seen && i < kSpins; ++i) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    for (int i = 0; job_of(s) == job_of(seen) && i < kSpins; ++i) {
       _mm_pause();
-      g = generation_.load(std::memory_order_acquire);
+      s = state_.load(std::memory_order_acquire);
     }
-    if (g == seen) {
+    if (job_of(s) == job_of(seen)) {
       std::unique_lock<std::mutex> lock(mu_);
       sleepers_.fetch_add(1);
-      cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      cv_.wait(lock, [&] { return job_of(state_.load()) != job_of(seen); });
       sleepers_.fetch_sub(1);
-      g = generation_.load(std::memory_order_acquire);
+      s = state_.load(std::memory_order_acquire);
     }
-    seen = g;
+    seen = s;
     if (stop_.load()) return;
-    try {
-      fn_(ctx_, t);
-    } catch (...) {
-      errors_[t] = std::current_exception();
-    }
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    work();
   }
 }
 

@@ -109,9 +109,10 @@ int run_peak(const Opts& o) {
                         {"vector_floats", k->vlen}};
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("fma peak: %.1f GFLOP/s on %d thread(s) (%s, %d-float vectors; best of %zu, "
-                "median %.1f)\n",
-                best, T, k->name, k->vlen, runs.size(), median(runs));
+    std::printf(
+        "fma peak: %.1f GFLOP/s on %d thread(s) (%s, %d-float vectors; best of %zu, "
+        "median %.1f)\n",
+        best, T, k->name, k->vlen, runs.size(), median(runs));
   }
   return 0;
 }
@@ -226,17 +227,17 @@ int run(const Opts& o) {
   }
   std::printf("bench: %s (%s) on %s, batch %d, %d thread(s), kernels %s\n", name.c_str(),
               net.arch().c_str(), dims_str(input).c_str(), B, o.threads, kernel_path());
-  std::printf("training throughput: %.0f samples/s  (median of %d x %ld steps; min %.0f, max "
-              "%.0f)\n",
-              sps, o.reps, steps, *std::min_element(rates.begin(), rates.end()),
-              *std::max_element(rates.begin(), rates.end()));
+  std::printf(
+      "training throughput: %.0f samples/s  (median of %d x %ld steps; min %.0f, max "
+      "%.0f)\n",
+      sps, o.reps, steps, *std::min_element(rates.begin(), rates.end()),
+      *std::max_element(rates.begin(), rates.end()));
   std::printf("per CPU time: %.0f samples/s  (process CPU seconds / threads; robust to load)\n",
               cpu_sps);
   std::printf("work: %.3f MFLOP/sample (forward %.3f, backward %.3f) -> %.1f GFLOP/s\n",
               (ff + fb) / 1e6, ff / 1e6, fb / 1e6, gflops);
   std::printf("\nper op, 1 thread, batch %d (CPU us per step):\n%-28s %9s %9s\n", B, "op",
-              "forward",
-              "backward");
+              "forward", "backward");
   double tf = 0, tb = 0;
   for (size_t i = 0; i < fast.ops().size(); ++i) {
     const double f = times.fwd[i] / prof_steps * 1e6, b = times.bwd[i] / prof_steps * 1e6;

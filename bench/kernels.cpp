@@ -2,13 +2,14 @@
 // every SIMD level this CPU runs. Counters: FLOP/s (2 per multiply-add) and,
 // for data movement kernels, bytes/s.
 //   build/bench/handgrad_kernels --benchmark_filter=conv
+#include "handgrad/kernels.h"
+
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <string>
 #include <vector>
 
-#include "handgrad/kernels.h"
 #include "handgrad/tensor.h"
 
 namespace handgrad {
@@ -44,9 +45,7 @@ struct ConvCase {
 const ConvCase kConvs[] = {{"conv1_1x28x28_o4_k5", 1, 28, 28, 4, 5},
                            {"conv2_4x12x12_o8_k5", 4, 12, 12, 8, 5}};
 
-double conv_flops(const ConvGeom& g) {
-  return 2.0 * g.O * g.C * g.K * g.K * g.Ho * g.Wo * kBatch;
-}
+double conv_flops(const ConvGeom& g) { return 2.0 * g.O * g.C * g.K * g.K * g.Ho * g.Wo * kBatch; }
 
 void conv_fwd(benchmark::State& st, const KernelTable* k, ConvCase c) {
   const ConvGeom g = conv_geom(c.C, c.H, c.W, c.O, c.K, 0);
@@ -57,7 +56,8 @@ void conv_fwd(benchmark::State& st, const KernelTable* k, ConvCase c) {
     k->conv_fwd(g, w.data(), b.data(), x.data(), xs, out.data(), kBatch);
     benchmark::DoNotOptimize(out.data());
   }
-  st.counters["FLOP/s"] = benchmark::Counter(conv_flops(g), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["FLOP/s"] =
+      benchmark::Counter(conv_flops(g), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void conv_bwd(benchmark::State& st, const KernelTable* k, ConvCase c, bool input) {
@@ -79,7 +79,8 @@ void conv_bwd(benchmark::State& st, const KernelTable* k, ConvCase c, bool input
     benchmark::DoNotOptimize(dw.data());
     benchmark::DoNotOptimize(dx.data());
   }
-  st.counters["FLOP/s"] = benchmark::Counter(conv_flops(g), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["FLOP/s"] =
+      benchmark::Counter(conv_flops(g), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void linear(benchmark::State& st, const KernelTable* k, int I, int O, int which) {
@@ -89,8 +90,10 @@ void linear(benchmark::State& st, const KernelTable* k, int I, int O, int which)
       dx(static_cast<size_t>(kBatch) * I);
   for (auto _ : st) {
     if (which == 0) k->linear_fwd(kBatch, O, I, x.data(), w.data(), b.data(), y.data());
-    if (which == 1) k->gemm(O, I, kBatch, dy.data(), 1, O, x.data(), I, nullptr, dw.data(), I, true);
-    if (which == 2) k->gemm(kBatch, I, O, dy.data(), O, 1, w.data(), I, nullptr, dx.data(), I, false);
+    if (which == 1)
+      k->gemm(O, I, kBatch, dy.data(), 1, O, x.data(), I, nullptr, dw.data(), I, true);
+    if (which == 2)
+      k->gemm(kBatch, I, O, dy.data(), O, 1, w.data(), I, nullptr, dx.data(), I, false);
     benchmark::DoNotOptimize(y.data());
     benchmark::DoNotOptimize(dw.data());
     benchmark::DoNotOptimize(dx.data());
@@ -116,8 +119,8 @@ void pool(benchmark::State& st, const KernelTable* k, int C, int H, int W, bool 
     benchmark::DoNotOptimize(y.data());
     benchmark::DoNotOptimize(dx.data());
   }
-  st.counters["in_bytes/s"] = benchmark::Counter(4.0 * planes * H * W,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["in_bytes/s"] =
+      benchmark::Counter(4.0 * planes * H * W, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void sgd(benchmark::State& st, const KernelTable* k, size_t n) {
@@ -132,8 +135,8 @@ void sgd(benchmark::State& st, const KernelTable* k, size_t n) {
 
 void peak(benchmark::State& st, const KernelTable* k) {
   for (auto _ : st) benchmark::DoNotOptimize(k->fma_peak(1 << 16));
-  st.counters["FLOP/s"] = benchmark::Counter(k->fma_peak(1) * (1 << 16),
-                                             benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["FLOP/s"] =
+      benchmark::Counter(k->fma_peak(1) * (1 << 16), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 int register_all() {
@@ -141,17 +144,19 @@ int register_all() {
     const std::string t = std::string("/") + k->name;
     for (const ConvCase& c : kConvs) {
       benchmark::RegisterBenchmark(("conv_fwd/" + std::string(c.name) + t).c_str(), conv_fwd, k, c);
-      benchmark::RegisterBenchmark(("conv_bwd_params/" + std::string(c.name) + t).c_str(),
-                                   conv_bwd, k, c, false);
-      benchmark::RegisterBenchmark(("conv_bwd_input/" + std::string(c.name) + t).c_str(),
-                                   conv_bwd, k, c, true);
+      benchmark::RegisterBenchmark(("conv_bwd_params/" + std::string(c.name) + t).c_str(), conv_bwd,
+                                   k, c, false);
+      benchmark::RegisterBenchmark(("conv_bwd_input/" + std::string(c.name) + t).c_str(), conv_bwd,
+                                   k, c, true);
     }
     benchmark::RegisterBenchmark(("linear_fwd/128x128" + t).c_str(), linear, k, 128, 128, 0);
     benchmark::RegisterBenchmark(("linear_dweight/128x128" + t).c_str(), linear, k, 128, 128, 1);
     benchmark::RegisterBenchmark(("linear_dinput/128x128" + t).c_str(), linear, k, 128, 128, 2);
     benchmark::RegisterBenchmark(("linear_fwd/784x128" + t).c_str(), linear, k, 784, 128, 0);
-    benchmark::RegisterBenchmark(("relu_maxpool2_fwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24, false);
-    benchmark::RegisterBenchmark(("relu_maxpool2_bwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24, true);
+    benchmark::RegisterBenchmark(("relu_maxpool2_fwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24,
+                                 false);
+    benchmark::RegisterBenchmark(("relu_maxpool2_bwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24,
+                                 true);
     benchmark::RegisterBenchmark(("sgd/18698" + t).c_str(), sgd, k, 18698);
     benchmark::RegisterBenchmark(("fma_peak" + t).c_str(), peak, k);
   }

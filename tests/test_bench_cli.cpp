@@ -27,8 +27,9 @@ Result run(const std::string& args) {
 }
 
 TEST(BenchCli, JsonHasThroughputAndBreakdown) {
-  const Result r = run("bench --preset seed-cnn --batch-size 3 --threads 2 --steps 5 --reps 3 "
-                       "--json");
+  const Result r =
+      run("bench --preset seed-cnn --batch-size 3 --threads 2 --steps 5 --reps 3 "
+          "--json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["samples_per_s"].get<double>(), 0.0);

@@ -87,17 +87,18 @@ void check_network(const Case& c) {
       const float* logits = fast.forward(net.params(), x.data(), c.batch, ws);
       EXPECT_LT(rel_err(logits, rlogits.data(), k), 1e-4);
       for (const auto& p : net.param_info()) {
-        EXPECT_LT(rel_err(grad.data() + p.offset, rgrad.data() + p.offset, p.size), 2e-4)
-            << p.name;
+        EXPECT_LT(rel_err(grad.data() + p.offset, rgrad.data() + p.offset, p.size), 2e-4) << p.name;
       }
     }
   }
 }
 
 TEST(FastKernels, SeedNetworks) {
-  check_network({"conv(4,5) relu maxpool(2) conv(8,5) relu maxpool(2) flatten linear(128) relu "
-                 "linear(10)",
-                 {1, 28, 28}, 8});
+  check_network(
+      {"conv(4,5) relu maxpool(2) conv(8,5) relu maxpool(2) flatten linear(128) relu "
+       "linear(10)",
+       {1, 28, 28},
+       8});
   check_network({"flatten linear(128) relu linear(10)", {1, 28, 28}, 3});
 }
 
@@ -110,10 +111,11 @@ TEST(FastKernels, ConvShapes) {
   check_network({"conv(1,2) maxpool(2) flatten linear(2)", {1, 3, 3}, 1});
   // pool -> unpadded conv (reads the pool's output in place, hands it back
   // its gradient in wide planes) and pool -> padded conv, odd sizes
-  check_network({"conv(3,3) relu maxpool(2) conv(5,2) relu maxpool(2) flatten linear(3)",
-                 {2, 13, 11}, 3});
+  check_network(
+      {"conv(3,3) relu maxpool(2) conv(5,2) relu maxpool(2) flatten linear(3)", {2, 13, 11}, 3});
   check_network({"conv(6,3) maxpool(2) relu conv(2,3,1,1) relu maxpool(2) flatten linear(4)",
-                 {1, 11, 14}, 1});
+                 {1, 11, 14},
+                 1});
 }
 
 TEST(FastKernels, StrideFallsBackToReference) {

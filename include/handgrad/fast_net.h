@@ -23,15 +23,15 @@ class FastNet {
     std::string name;
     size_t in_size = 0, out_size = 0;  // floats per sample, dense
     size_t param_off = 0;
-    bool grad_in = false;  // an op before this one has parameters: compute dL/d(input)
-    ConvGeom g{};       // conv
-    size_t xs = 0;      // conv: floats per sample of the padded input copy
+    bool grad_in = false;   // an op before this one has parameters: compute dL/d(input)
+    ConvGeom g{};           // conv
+    size_t xs = 0;          // conv: floats per sample of the padded input copy
     bool wide_out = false;  // conv: the next op (a pool) reads the wide planes
-    int k = 0, s = 0;   // pool window and stride
-    bool relu = false;  // pool: relu fused in
+    int k = 0, s = 0;       // pool window and stride
+    bool relu = false;      // pool: relu fused in
     int C = 0, H = 0, W = 0, Ho = 0, Wo = 0;  // pool planes
-    bool wide_in = false;  // pool: reads the previous conv's wide planes
-    int I = 0, O = 0;  // linear
+    bool wide_in = false;                     // pool: reads the previous conv's wide planes
+    int I = 0, O = 0;                         // linear
   };
   struct OpWs {
     Buffer<float> out, din, xp, wide, dpad, dxw;

@@ -79,8 +79,8 @@ struct KernelTable {
   float (*sum)(const float* x, size_t m);
 
   // torch.optim.SGD, exactly the reference's operations (no fused multiply-add).
-  void (*sgd)(float* params, const float* grads, float* v, size_t m, float lr, float mu,
-              float wd, bool nesterov);
+  void (*sgd)(float* params, const float* grads, float* v, size_t m, float lr, float mu, float wd,
+              bool nesterov);
 
   // `iters` rounds of independent multiply-add chains, all registers busy;
   // returns the flops done (the bench's measured peak, per thread).

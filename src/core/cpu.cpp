@@ -1,9 +1,9 @@
 #include "handgrad/cpu.h"
 
-#include "handgrad/kernels.h"
-
 #include <algorithm>
 #include <thread>
+
+#include "handgrad/kernels.h"
 
 namespace handgrad {
 

@@ -4,19 +4,20 @@
 //
 // All three directions are one pattern, a multi-channel 1-D correlation over
 // flat plane positions p with taps at offsets i*di + j*dj:
-//   out[a][p] = init[a] + sum_b sum_{i,j<K} coef[a*sa + b*sb + i*K + j] * src[b*ss + p + i*di + j*dj]
+//   out[a][p] = init[a] + sum_b sum_{i,j<K} coef[a*sa + b*sb + i*K + j] * src[b*ss + p + i*di +
+//   j*dj]
 // forward:        a = o, b = c, src = padded input,      di = +Wp, dj = +1
 // input gradient: a = c, b = o, src = dout (margin M),   di = -Wp, dj = -1
 // A tile keeps AB x PB vectors of `out` in registers.
 #include "handgrad/kernels.h"
+#include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {
 
-constexpr int kRegs = VL == 16 ? 32 : 16;
-constexpr int kAB = 4;                        // rows (channels) per tile
-constexpr int kPB = kRegs == 32 ? 6 : 2;      // vectors per row per tile
-constexpr int kWO = kRegs == 32 ? 4 : 2;      // dweight tile: output channels
-constexpr int kWJ = kRegs == 32 ? 5 : 4;      // dweight tile: taps j
+constexpr int kAB = 4;                    // rows (channels) per tile
+constexpr int kPB = kRegs == 32 ? 6 : 2;  // vectors per row per tile
+constexpr int kWO = kRegs == 32 ? 4 : 2;  // dweight tile: output channels
+constexpr int kWJ = kRegs == 32 ? 5 : 4;  // dweight tile: taps j
 
 struct Corr {
   int nb, K;
@@ -79,10 +80,17 @@ inline void corr(const Corr& c, int A, int nvec) {
   int a = 0;
   for (; a + kAB <= A; a += kAB) corr_rows<kAB>(c, a, nvec);
   switch (A - a) {
-    case 3: corr_rows<3>(c, a, nvec); break;
-    case 2: corr_rows<2>(c, a, nvec); break;
-    case 1: corr_rows<1>(c, a, nvec); break;
-    default: break;
+    case 3:
+      corr_rows<3>(c, a, nvec);
+      break;
+    case 2:
+      corr_rows<2>(c, a, nvec);
+      break;
+    case 1:
+      corr_rows<1>(c, a, nvec);
+      break;
+    default:
+      break;
   }
 }
 
@@ -93,8 +101,18 @@ inline void conv_fwd(const ConvGeom& g, const float* weight, const float* bias, 
                      size_t x_stride, float* wide, int n) {
   const int nvec = vecs(g.Ho * g.Wp);
   for (int s = 0; s < n; ++s) {
-    Corr c{g.C, g.K, weight, g.C * g.K * g.K, g.K * g.K, xp + s * x_stride, g.in_plane, g.Wp, 1,
-           bias, wide + static_cast<size_t>(s) * g.O * g.wide_plane, g.wide_plane};
+    Corr c{g.C,
+           g.K,
+           weight,
+           g.C * g.K * g.K,
+           g.K * g.K,
+           xp + s * x_stride,
+           g.in_plane,
+           g.Wp,
+           1,
+           bias,
+           wide + static_cast<size_t>(s) * g.O * g.wide_plane,
+           g.wide_plane};
     corr(c, g.O, nvec);
   }
 }
@@ -104,10 +122,17 @@ inline void conv_bwd_input(const ConvGeom& g, const float* weight, const float* 
                            int n) {
   const int nvec = vecs(g.Hp * g.Wp);
   for (int s = 0; s < n; ++s) {
-    Corr c{g.O,      g.K,    weight,     g.K * g.K,
+    Corr c{g.O,
+           g.K,
+           weight,
+           g.K * g.K,
            g.C * g.K * g.K,
            dpad + static_cast<size_t>(s) * g.O * g.dpad_plane + g.dpad_margin,
-           g.dpad_plane, -g.Wp, -1, nullptr, dxw + static_cast<size_t>(s) * g.C * g.din_plane,
+           g.dpad_plane,
+           -g.Wp,
+           -1,
+           nullptr,
+           dxw + static_cast<size_t>(s) * g.C * g.din_plane,
            g.din_plane};
     corr(c, g.C, nvec);
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "handgrad/kernels.h"
+#include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {
 
@@ -90,7 +91,6 @@ inline void gemm(int M, int N, int K, const float* a, int am, int ak, const floa
   if (m < M) gemm_mtail<kGM - 1>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
 }
 
-
 // Up to 2*VL floats of a row as two vectors (lanes past n zero, not read).
 inline void load2(const float* p, int n, V& a, V& b) {
   a = n >= VL ? load(p) : n > 0 ? load_n(p, n) : zero();
@@ -171,8 +171,7 @@ inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool
 // Writes every position of every window (zeros included) and nothing else:
 // positions outside all windows keep whatever the caller left there (zero).
 inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                         int planes, int W, int Ho, int Wo, bool relu, float* din,
-                         int din_stride) {
+                         int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
   VI lane;
   for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
   for (int pl = 0; pl < planes; ++pl) {
@@ -187,8 +186,8 @@ inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, c
           const V o = cnt == VL ? load(out + at + ox) : load_n(out + at + ox, cnt);
           g = o > zero() ? g : zero();
         }
-        const VI a = cnt == VL ? *reinterpret_cast<const VIU*>(arg + at + ox)
-                               : load_n(arg + at + ox, cnt);
+        const VI a =
+            cnt == VL ? *reinterpret_cast<const VIU*>(arg + at + ox) : load_n(arg + at + ox, cnt);
         const VI sel = a - (lane + (2 * oy * W + 2 * ox));
         const V z = zero();
         const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;

@@ -4,7 +4,7 @@
 #define HG_VLEN 16
 #define HG_NAME "avx512"
 #define HG_TABLE_FN avx512_table
-#include "kernels/simd.h"
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
+#include "kernels/simd.h"
 #include "kernels/table_impl.h"

@@ -4,7 +4,7 @@
 #define HG_VLEN 4
 #define HG_NAME "generic"
 #define HG_TABLE_FN generic_table
-#include "kernels/simd.h"
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
+#include "kernels/simd.h"
 #include "kernels/table_impl.h"

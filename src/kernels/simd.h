@@ -13,6 +13,8 @@
 namespace handgrad::kernels::HG_NS {
 
 constexpr int VL = HG_VLEN;
+// Vector registers: 32 with AVX-512 (zmm0-31), else 16.
+constexpr int kRegs = VL == 16 ? 32 : 16;
 typedef float V __attribute__((vector_size(VL * 4)));
 typedef float VU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
 

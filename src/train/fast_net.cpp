@@ -158,8 +158,8 @@ void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
       const size_t wide = static_cast<size_t>(n) * g.O * g.wide_plane;
       Buffer<float>& dst = op.wide_out ? w.out : w.wide;
       dst.resize(wide + kSlack);
-      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, xp, conv_stride(i), dst.data(),
-                   n);
+      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, xp, conv_stride(i),
+                   dst.data(), n);
       if (!op.wide_out) {
         w.out.resize(op.out_size * n + kSlack);
         for (int pl = 0; pl < n * g.O; ++pl) {
@@ -227,9 +227,9 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
         // Only the valid positions are written; the rest stay zero.
         for (int pl = 0; pl < n * g.O; ++pl) {
           for (int y = 0; y < g.Ho; ++y) {
-            std::memcpy(w.dpad.data() + static_cast<size_t>(pl) * g.dpad_plane + g.dpad_margin +
-                            y * g.Wp,
-                        dout + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo, sizeof(float) * g.Wo);
+            std::memcpy(
+                w.dpad.data() + static_cast<size_t>(pl) * g.dpad_plane + g.dpad_margin + y * g.Wp,
+                dout + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo, sizeof(float) * g.Wo);
           }
         }
       }
@@ -248,10 +248,10 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
         w.din.resize(op.in_size * n);
         for (int pl = 0; pl < n * g.C; ++pl) {
           for (int y = 0; y < g.H; ++y) {
-            std::memcpy(w.din.data() + (static_cast<size_t>(pl) * g.H + y) * g.W,
-                        w.dxw.data() + static_cast<size_t>(pl) * g.din_plane +
-                            (y + g.pad) * g.Wp + g.pad,
-                        sizeof(float) * g.W);
+            std::memcpy(
+                w.din.data() + (static_cast<size_t>(pl) * g.H + y) * g.W,
+                w.dxw.data() + static_cast<size_t>(pl) * g.din_plane + (y + g.pad) * g.Wp + g.pad,
+                sizeof(float) * g.W);
           }
         }
       }
@@ -264,13 +264,12 @@ void FastNet::op_backward(size_t i, const float* params, const float* in, const 
         const ConvGeom& g = ops_[i - 1].g;
         OpWs& cw = ws.ops[i - 1];
         cw.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
-        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp,
-                        g.dpad_plane, op.k, op.s, op.Ho, op.Wo, op.relu,
-                        cw.dpad.data() + g.dpad_margin);
+        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane,
+                        op.k, op.s, op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
       } else if (need_din) {
         w.din.resize(op.in_size * n);
-        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, op.H, op.W,
-                        op.H * op.W, op.k, op.s, op.Ho, op.Wo, op.relu, w.din.data());
+        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W,
+                        op.k, op.s, op.Ho, op.Wo, op.relu, w.din.data());
       }
       break;
     }

@@ -23,7 +23,11 @@ struct StepRunner::Impl {
   Buffer<float> grads;
 
   Impl(Network<float>& n, int threads)
-      : net(n), fast(n, fast_kernels()), pool(threads), ws(threads), tgrads(threads),
+      : net(n),
+        fast(n, fast_kernels()),
+        pool(threads),
+        ws(threads),
+        tgrads(threads),
         losses(threads) {
     grads.resize(n.num_params());
     for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
@@ -54,8 +58,8 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
     std::memset(g, 0, sizeof(float) * P);
     if (e > b) {
-      m.losses[t] = m.fast.loss_and_grad(m.net.params(), x + b * in, labels + b, e - b, n,
-                                         m.ws[t], g);
+      m.losses[t] =
+          m.fast.loss_and_grad(m.net.params(), x + b * in, labels + b, e - b, n, m.ws[t], g);
     }
   };
   m.pool.run(used, job);

@@ -184,7 +184,9 @@ TEST(FastKernels, SgdBitIdentical) {
       std::vector<float> v(n, 0.0f);
       for (int step = 0; step < 3; ++step) {
         const auto g = random_vec(n, rng);
+        set_kernel_path("reference");  // Sgd<float>::step's own scalar loop
         ref.step(p.data(), g.data());
+        set_kernel_path("auto");
         t->sgd(q.data(), g.data(), v.data(), n, static_cast<float>(o.lr),
                static_cast<float>(o.momentum), static_cast<float>(o.weight_decay), nesterov);
       }

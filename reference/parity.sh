@@ -79,4 +79,17 @@ set +e
 "$py" "$here/compare.py" "$out/handgrad" "$out/torch" --label "$label" ${json:+--json "$json"}
 rc=$?
 set -e
+if [[ $rc -eq 1 ]]; then
+  # Over tolerance: is it handgrad, or did torch float32 leave the exact
+  # trajectory at a max-pool/ReLU near-tie? Replay in float64 and let it decide
+  # the trajectory figures (see compare.py --exact).
+  echo "parity.sh: over tolerance against torch float32; replaying in float64 to find out why"
+  "$py" "$here/replay.py" --init "$out/init.safetensors" "${data_flags[@]}" \
+    --batch-order "$out/order.txt" "${sgd[@]}" --dtype float64 --out "$out/torch64"
+  set +e
+  "$py" "$here/compare.py" "$out/handgrad" "$out/torch" --exact "$out/torch64" \
+    --label "$label" ${json:+--json "$json"}
+  rc=$?
+  set -e
+fi
 exit "$rc"

@@ -54,6 +54,9 @@ def main():
     p.add_argument("--nesterov", action="store_true")
     p.add_argument("--test-batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float64: the same run in double precision, to measure how far "
+                        "float32 rounding alone moves the result")
     p.add_argument("--out", required=True)
     a = p.parse_args()
 
@@ -66,10 +69,12 @@ def main():
     arch, dims = archmod.resolve(arch, dims)
     model = archmod.build(arch, dims)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in init.items()}, strict=True)
+    dtype = getattr(torch, a.dtype)
+    model.to(dtype)
 
     xtr, ytr, xte, yte = data_np.load(a.data, a.data_dir, a.test_data)
     xtr, ytr = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    xt = torch.from_numpy(xte[:a.test_batch])
+    xt = torch.from_numpy(xte[:a.test_batch]).to(dtype)
     batches = read_batch_order(a.batch_order, len(ytr))
     if a.steps:
         if a.steps > len(batches):
@@ -84,7 +89,7 @@ def main():
     for step, idx in enumerate(batches):
         it = torch.from_numpy(idx)
         opt.zero_grad(set_to_none=False)
-        loss = F.cross_entropy(model(xtr[it]), ytr[it])
+        loss = F.cross_entropy(model(xtr[it].to(dtype)), ytr[it])
         loss.backward()
         if step == 0:
             grads0 = {n: q.grad.detach().numpy().copy() for n, q in model.named_parameters()}

@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "command.h"
+#include "data_flags.h"
 #include "handgrad/arch.h"
 #include "handgrad/data_source.h"
 #include "handgrad/error.h"
@@ -160,10 +161,7 @@ const Register reg{
        sub.add_option("--init", o->init, "model file with the initial weights")->required();
        sub.add_option("--arch", o->arch, "architecture or preset (default: the --init file's)");
        sub.add_option("--input", o->input, "input shape for --arch, e.g. 1x28x28");
-       sub.add_option("--data", o->data.data, "mnist, fashion-mnist or a .csv file")
-           ->capture_default_str();
-       sub.add_option("--data-dir", o->data.data_dir, "folder with the IDX files");
-       sub.add_option("--test-data", o->data.test_data, "test CSV (a CSV is not split then)");
+       add_data_flags(sub, o->data);
        sub.add_option("--batch-order", o->batch_order, "one line of sample indices per step")
            ->required();
        sub.add_option("--steps", o->steps, "steps to run (0: every line)")->capture_default_str();

@@ -40,17 +40,17 @@ int run(const Opts& o) {
   return 0;
 }
 
-const Register reg{{"init", "Write a freshly initialised model (safetensors)", [](CLI::App& sub) {
-                      auto o = std::make_shared<Opts>();
-                      sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
-                      sub.add_option("--arch", o->arch, "architecture string");
-                      sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
-                      sub.add_option("--init", o->scheme, "torch, he or xavier")
-                          ->capture_default_str();
-                      sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
-                      sub.add_option("--out", o->out, "model file to write")->required();
-                      return [o] { return run(*o); };
-                    }}};
+const Register reg{
+    {"init", "Write a freshly initialised model (safetensors)", [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
+       sub.add_option("--arch", o->arch, "architecture string");
+       sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
+       sub.add_option("--init", o->scheme, "torch, he or xavier")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--out", o->out, "model file to write")->required();
+       return [o] { return run(*o); };
+     }}};
 
 }  // namespace
 }  // namespace handgrad::cli

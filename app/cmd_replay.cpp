@@ -49,8 +49,9 @@ std::vector<std::vector<int>> read_batch_order(const std::string& path, int n_tr
       int v = 0;
       auto [q, ec] = std::from_chars(p, e, v);
       if (ec != std::errc() || (q < e && *q != ' ' && *q != '\t' && *q != '\r')) {
-        throw Error(path + ":" + std::to_string(line) + ": expected sample indices separated by "
-                    "spaces, got '" + std::string(p, std::min<size_t>(e - p, 20)) + "'");
+        const std::string token(p, std::min<size_t>(e - p, 20));
+        throw Error(path + ":" + std::to_string(line) + ": '" + token +
+                    "' is not a sample index (expected integers separated by spaces)");
       }
       if (v < 0 || v >= n_train) {
         throw Error(path + ":" + std::to_string(line) + ": index " + std::to_string(v) +

@@ -58,7 +58,7 @@ Outcome shell(const std::string& cmd, const fs::path& log) {
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 Outcome parity(const std::string& model, const std::string& data, const std::string& extra,
-           const std::string& data_root = "") {
+               const std::string& data_root = "") {
   const fs::path out = scratch("run");
   std::string cmd = data_root.empty() ? "" : "HANDGRAD_DATA=" + quote(data_root) + " ";
   cmd += "bash " + quote(std::string(HANDGRAD_SOURCE_DIR) + "/reference/parity.sh") + " " +
@@ -90,9 +90,9 @@ std::string write_moons_csv() {
 
 #define REQUIRE_TORCH() \
   if (!torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)"
-#define REQUIRE_MNIST(root)                                                             \
-  const std::string root = mnist_root();                                                \
-  if (root.empty())                                                                     \
+#define REQUIRE_MNIST(root)              \
+  const std::string root = mnist_root(); \
+  if (root.empty())                      \
   GTEST_SKIP() << "MNIST not found: set HANDGRAD_DATA to the folder that holds mnist/"
 
 void expect_pass(const Outcome& r) {
@@ -125,9 +125,10 @@ TEST(Parity, Seed2dOnCsv) {
 TEST(Parity, Kernel3DeepConvNesterov) {
   REQUIRE_TORCH();
   REQUIRE_MNIST(root);
-  expect_pass(parity("conv(6,3) relu conv(6,3,1,1) relu maxpool(2) conv(12,3) relu maxpool(2) "
-                     "flatten linear(32) relu linear(10)",
-                     "mnist", "--nesterov", root));
+  expect_pass(
+      parity("conv(6,3) relu conv(6,3,1,1) relu maxpool(2) conv(12,3) relu maxpool(2) "
+             "flatten linear(32) relu linear(10)",
+             "mnist", "--nesterov", root));
 }
 
 // Kernel 7 with stride 2 and padding 3, an overlapping pool, weight decay.
@@ -142,9 +143,10 @@ TEST(Parity, Kernel7StridedWeightDecay) {
 TEST(Parity, Kernel5WideWeightDecayNesterov) {
   REQUIRE_TORCH();
   REQUIRE_MNIST(root);
-  expect_pass(parity("conv(8,5,1,2) relu conv(16,5) relu maxpool(2) flatten linear(64) relu "
-                     "linear(32) identity relu linear(10)",
-                     "mnist", "--weight-decay 1e-3 --nesterov --lr 0.02", root));
+  expect_pass(
+      parity("conv(8,5,1,2) relu conv(16,5) relu maxpool(2) flatten linear(64) relu "
+             "linear(32) identity relu linear(10)",
+             "mnist", "--weight-decay 1e-3 --nesterov --lr 0.02", root));
 }
 
 std::string init_cmd(const std::string& preset, const fs::path& out, int seed = 0) {
@@ -154,8 +156,8 @@ std::string init_cmd(const std::string& preset, const fs::path& out, int seed = 
 
 std::string replay_cmd(const fs::path& d, const std::string& extra) {
   return quote(HANDGRAD_BIN) + " replay --init " + quote((d / "init.safetensors").string()) +
-         " --data mnist --data-dir " + quote(handgrad::testing::mnist_dir()) +
-         " --batch-order " + quote((d / "order.txt").string()) + " " + extra;
+         " --data mnist --data-dir " + quote(handgrad::testing::mnist_dir()) + " --batch-order " +
+         quote((d / "order.txt").string()) + " " + extra;
 }
 
 std::string compare_cmd(const fs::path& a, const fs::path& b) {

@@ -35,7 +35,11 @@ const Register reg{{"make", "Write a generated 2-D dataset (moons, circles, ...)
                       sub.add_option("--noise", o->gen.noise,
                                      "Gaussian noise std (default: moons 0.2, circles 0.1, "
                                      "spirals 0.05, xor 0.1, blobs 0.6)")
-                          ->check(CLI::NonNegativeNumber);
+                          ->check(CLI::Validator(
+                              [](std::string& s) {
+                                return s.starts_with("-") ? "must be >= 0" : std::string();
+                              },
+                              "NOISE>=0"));
                       sub.add_option("--seed", o->gen.seed, "random seed")->capture_default_str();
                       sub.add_option("--factor", o->gen.factor, "circles: inner radius / outer")
                           ->capture_default_str();

@@ -78,7 +78,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("data"), "moons");
   EXPECT_EQ(s.at("init"), "he");
   EXPECT_EQ(s.at("standardize"), true);
-  EXPECT_EQ(s.at("clip_grad_norm"), 1.0);
+  EXPECT_EQ(s.at("clip_grad_norm"), 0.5);
   EXPECT_EQ(s.at("batch_size"), 16);
   EXPECT_EQ(s.at("lr"), 0.1);
   EXPECT_EQ(s.at("momentum"), 0.9);
@@ -102,7 +102,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("epochs"), 2);  // the trainer's own default: --iterations was typed
   EXPECT_EQ(s.at("standardize"), false);
   EXPECT_EQ(s.at("init"), "xavier");
-  EXPECT_EQ(s.at("clip_grad_norm"), 1.0);
+  EXPECT_EQ(s.at("clip_grad_norm"), 0.5);
 
   r = run_cli("train --preset seed-cnn --seed-settings --quiet --out " + dir.file("x"), dir.path);
   EXPECT_EQ(r.code, 2) << r.out;

@@ -22,7 +22,7 @@ struct PresetDefaults {
 // raw inputs, no clipping): `handgrad train --preset seed-2d --seed-settings`.
 PresetDefaults seed_2d_seed_settings();
 // The same hyperparameters with He init, standardised inputs and the
-// gradient norm clipped at 1: the seed-2d default.
+// gradient norm clipped at 0.5: the seed-2d default.
 PresetDefaults seed_2d_recommended();
 
 // nullopt for presets that keep the trainer's own defaults.

@@ -360,7 +360,11 @@ TrainResult train(const TrainOptions& given) {
     write_run_plots(o.out_dir, res,
                     label + " on " + o.data.data + ", seed " + std::to_string(o.seed));
     write_run_boundary(o.out_dir, net, stdz, data,
-                       label + " on " + o.data.data + ", seed " + std::to_string(o.seed));
+                       label + " on " + o.data.data + ", seed " + std::to_string(o.seed) +
+                           " (init " + o.init + (stdz.empty() ? ", raw inputs" : ", standardised") +
+                           (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm)
+                                                 : ", no clipping") +
+                           ")");
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;

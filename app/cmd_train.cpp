@@ -41,8 +41,10 @@ void print_report(const TrainResult& r) {
     relu += (relu.empty() ? "" : ", ") + std::string("layer ") + std::to_string(d.layer) + " " +
             std::to_string(d.dead) + "/" + std::to_string(d.total) + " " + d.what;
   }
-  if (!relu.empty())
-    std::printf("dead ReLU units (never active on the training set): %s\n", relu.c_str());
+  if (!relu.empty()) {
+    std::printf("dead ReLU units (never active on %d training samples): %s\n", r.relu_samples,
+                relu.c_str());
+  }
   for (const auto& w : r.warnings) std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
   std::printf("model: %s\n", r.model_path.c_str());
 }
@@ -172,17 +174,20 @@ const Register reg{
        sub.add_flag("--seed-settings", o->seed_settings,
                     "seed-2d: the seed report's exact run (torch init, raw inputs, no "
                     "clipping) instead of the robust defaults");
+       sub.add_flag("--normalize", t.normalize,
+                    "MNIST's mean/std normalisation (x - 0.1307) / 0.3081, stored in the model");
        sub.add_flag("--quiet", t.quiet, "no progress on stderr");
        sub.add_flag("--json", o->json, "print a JSON summary as the last line of stdout");
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
          if (!o->t.resume.empty()) {
-           for (const char* f :
-                {"--preset", "--arch", "--input", "--data", "--data-dir", "--batch-size", "--lr",
-                 "--momentum", "--weight-decay", "--nesterov", "--seed", "--threads", "--init",
-                 "--batch-order", "--clip-grad-norm", "--standardize", "--no-standardize",
-                 "--seed-settings", "--train-limit",
-                 "--test-limit", "--eval-every"}) {
+           for (const char* f : {"--preset",      "--arch",        "--input",
+                                 "--data",        "--data-dir",    "--batch-size",
+                                 "--lr",          "--momentum",    "--weight-decay",
+                                 "--nesterov",    "--seed",        "--threads",
+                                 "--init",        "--batch-order", "--clip-grad-norm",
+                                 "--standardize", "--normalize",   "--train-limit",
+                                 "--test-limit",  "--eval-every",  "--seed-settings"}) {
              if (sub.count(f) > 0) {
                throw UsageError(std::string(f) +
                                 ": not with --resume, which continues with the "

@@ -55,6 +55,7 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
   expect_fail(run_cli(base() + out + " --init tourch"), 2, "--init");
   expect_fail(run_cli(base() + out + " --seeds 0"), 2, "--seeds");
   expect_fail(run_cli(base() + out + " --data nosuchset"), 2, "nosuchset");
+  expect_fail(run_cli(base() + out + " --standardize --normalize"), 2, "--normalize");
 }
 
 TEST_F(TrainCli, BatchOrderIndexOutOfRangeNamesFileAndLine) {

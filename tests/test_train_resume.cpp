@@ -174,3 +174,52 @@ TEST(ClipGradNorm, ScalesLikeTorch) {
 }
 
 }  // namespace
+
+namespace {
+
+// A synthetic sample of class c as an 8-bit grayscale PGM, optionally
+// black-on-white and at another size (56x56, so predict must resize).
+void write_bar_pgm(const std::string& path, int c, bool inverted, int scale) {
+  const int n = 28 * scale;
+  std::ofstream f(path, std::ios::binary);
+  f << "P5\n" << n << " " << n << "\n255\n";
+  for (int r = 0; r < n; ++r) {
+    for (int col = 0; col < n; ++col) {
+      const int row = r / scale;
+      int v = (row == 2 * c + 4 || row == 2 * c + 5) ? 220 : 40;
+      if (inverted) v = 255 - v;
+      f.put(static_cast<char>(v));
+    }
+  }
+}
+
+TEST_F(TrainRuns, PredictNamesTheClassOfImageFiles) {
+  const std::string d = temp_dir("predict");
+  std::string files, inverted;
+  for (int c = 0; c < 10; ++c) {
+    write_bar_pgm(d + "/c" + std::to_string(c) + ".pgm", c, false, 1);
+    write_bar_pgm(d + "/i" + std::to_string(c) + ".pgm", c, true, 2);
+    files += " " + d + "/c" + std::to_string(c) + ".pgm";
+    inverted += " " + d + "/i" + std::to_string(c) + ".pgm";
+  }
+  const std::string model = " --model " + *full_ + "/model.safetensors";
+  for (const auto& [args, label] :
+       {std::pair{model + " --json" + files, "white on black"},
+        std::pair{model + " --json --invert" + inverted, "black on white, 56x56"}}) {
+    const auto r = run_cli("predict" + args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = last_json_line(r.out);
+    ASSERT_EQ(j["predictions"].size(), 10u) << label;
+    for (int c = 0; c < 10; ++c) {
+      const auto& p = j["predictions"][static_cast<size_t>(c)];
+      EXPECT_EQ(p["prediction"].get<int>(), c) << label << ": " << p.dump();
+      ASSERT_EQ(p["top"].size(), 3u);
+      EXPECT_GE(p["top"][0]["probability"].get<double>(), p["top"][1]["probability"].get<double>());
+    }
+  }
+  const auto bad = run_cli("predict" + model + " " + d + "/missing.png");
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("missing.png"), std::string::npos) << bad.err;
+}
+
+}  // namespace

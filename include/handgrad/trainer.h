@@ -11,6 +11,7 @@
 // DataLoader with drop_last=False), so an epoch is ceil(N / batch_size) steps.
 // With batch_order the file's lines are the steps, in order, and nothing is
 // shuffled.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,6 +43,7 @@ struct TrainOptions {
   std::string resume;          // run folder to continue
   double clip_grad_norm = 0;   // > 0: clip the global L2 norm of the gradient
   bool standardize = false;    // fit per-feature mean/std on the training set
+  bool normalize = false;      // MNIST's (x - 0.1307) / 0.3081 on every pixel
   bool quiet = false;          // no progress on stderr
   bool plots = true;           // write the PNG pictures
 };
@@ -69,7 +71,9 @@ struct TrainResult {
   double final_train_loss = 0;               // mean loss of the last epoch's steps
   std::vector<std::vector<long>> confusion;  // [true][predicted]
   std::vector<EvalRow> history;
+  std::vector<std::array<double, 2>> train_curve;  // (epoch, mean loss) ~200 points
   std::vector<ReluReport> relu;
+  int relu_samples = 0;               // training samples the dead-unit scan looked at
   std::vector<std::string> warnings;  // dead layers, loss stuck at log(K)
 };
 

@@ -39,7 +39,8 @@ json settings(const TrainOptions& o) {
               {"batch_order", o.batch_order},
               {"eval_every", o.eval_every},
               {"clip_grad_norm", o.clip_grad_norm},
-              {"standardize", o.standardize}};
+              {"standardize", o.standardize},
+              {"normalize", o.normalize}};
 }
 
 json row_json(const EvalRow& r) {
@@ -80,6 +81,7 @@ TrainOptions settings_from_json(const std::string& text, const std::string& wher
     o.eval_every = j.at("eval_every");
     o.clip_grad_norm = j.at("clip_grad_norm");
     o.standardize = j.at("standardize");
+    o.normalize = j.value("normalize", false);
   } catch (const json::exception& e) {
     throw Error(where + ": bad training settings (" + std::string(e.what()) + ")");
   }
@@ -114,6 +116,7 @@ void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<flo
                {"eval_loss_count", st.eval_loss_count},
                {"finished", st.finished},
                {"history", hist},
+               {"curve", st.curve},
                {"settings", settings(o)}};
   write_file_atomic(dir + "/state.json", j.dump(1) + "\n");
 }
@@ -142,6 +145,7 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
     for (const auto& r : j.at("history")) {
       s.history.push_back({r.at(0), r.at(1), r.at(2), r.at(3), r.at(4), r.at(5)});
     }
+    s.curve = j.at("curve").get<std::vector<std::array<double, 2>>>();
     c.options = settings_from_json(j.at("settings").dump(), path);
   } catch (const json::exception& e) {
     throw Error(path + ": missing or malformed field (" + std::string(e.what()) + ")");

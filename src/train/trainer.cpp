@@ -192,7 +192,16 @@ TrainResult train(const TrainOptions& given) {
     stdz = standardizer_from_metadata(meta, given.resume + "/model.safetensors");
   } else {
     init_params(net, o);
+    if (o.standardize && o.normalize) {
+      throw UsageError("--normalize: give --standardize or --normalize, not both");
+    }
     if (o.standardize) stdz = fit_standardizer(data.train);
+    if (o.normalize) {
+      // The usual MNIST constants (torchvision's example), stored like a
+      // fitted standardisation so eval and predict apply them too.
+      stdz.mean.assign(data.train.sample_size(), 0.1307f);
+      stdz.std.assign(data.train.sample_size(), 0.3081f);
+    }
   }
   if (!stdz.empty()) {
     stdz.apply(data.train.x.data(), static_cast<size_t>(data.train.size()));
@@ -264,6 +273,10 @@ TrainResult train(const TrainOptions& given) {
     last_ckpt = step;
   };
 
+  // loss.png's training curve: the mean loss of every `curve_every` steps.
+  const long curve_every = std::max(1L, total / 200);
+  double curve_sum = 0;
+  long curve_count = 0;
   const size_t ss = data.train.sample_size();
   std::vector<float> xb;
   std::vector<int> yb, perm;
@@ -310,8 +323,15 @@ TrainResult train(const TrainOptions& given) {
     ++st.epoch_loss_count;
     st.eval_loss_sum += loss;
     ++st.eval_loss_count;
+    curve_sum += loss;
+    ++curve_count;
     ++step;
     ++in_epoch;
+    if (step % curve_every == 0 || step == total) {
+      st.curve.push_back({static_cast<double>(st.samples) / n_train, curve_sum / curve_count});
+      curve_sum = 0;
+      curve_count = 0;
+    }
     progress.update(step, static_cast<int>((step - 1) / spe) + 1, epochs_shown,
                     st.epoch_loss_sum / st.epoch_loss_count,
                     st.samples / std::max(1e-9, st.train_seconds));
@@ -331,6 +351,7 @@ TrainResult train(const TrainOptions& given) {
   res.steps = step;
   res.samples = st.samples;
   res.history = st.history;
+  res.train_curve = st.curve;
   res.test_loss = last_eval.loss;
   res.test_accuracy = last_eval.accuracy;
   res.confusion = last_eval.confusion;
@@ -340,6 +361,7 @@ TrainResult train(const TrainOptions& given) {
 
   res.relu = dead_relu_report(net, data.train, kReluScanLimit);
   const int scanned = std::min(kReluScanLimit, n_train);
+  res.relu_samples = scanned;
   for (const auto& r : res.relu) {
     if (r.total > 0 && 2 * r.dead > r.total) {
       res.warnings.push_back(

@@ -45,10 +45,10 @@ int run(Opts o, bool data_given) {
   p.train = o.no_train ? nullptr : &tt.train;
   p.test = &tt.test;
   const double acc = write_boundary_plot(o.out, p, proba);
-  std::printf("test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
-              m.metadata.count("standardize") ? " (inputs standardised as stored in the model)"
-                                              : "",
-              o.out.c_str());
+  std::printf(
+      "test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
+      m.metadata.count("standardize") ? " (inputs standardised as stored in the model)" : "",
+      o.out.c_str());
   return 0;
 }
 
@@ -58,8 +58,9 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        sub.add_option("--model", o->model, "trained model (.safetensors)")->required();
        CLI::Option* data = add_data_flags(sub, o->data);
-       data->description("moons, circles, spirals, xor, blobs or FILE.csv (default: the data "
-                         "the model was trained on)");
+       data->description(
+           "moons, circles, spirals, xor, blobs or FILE.csv (default: the data "
+           "the model was trained on)");
        sub.add_option("--out", o->out, "PNG file to write")->capture_default_str();
        sub.add_option("--title", o->title, "title line (default: model and data)");
        sub.add_flag("--no-train-points", o->no_train, "draw only the test points");

@@ -26,29 +26,27 @@ int run(const Opts& o) {
   return 0;
 }
 
-const Register reg{{"make", "Write a generated 2-D dataset (moons, circles, ...) as CSV",
-                    [](CLI::App& sub) {
-                      auto o = std::make_shared<Opts>();
-                      sub.add_option("name", o->name, "moons, circles, spirals, xor or blobs")
-                          ->required();
-                      sub.add_option("--n", o->gen.n, "number of points")->capture_default_str();
-                      sub.add_option("--noise", o->gen.noise,
-                                     "Gaussian noise std (default: moons 0.2, circles 0.1, "
-                                     "spirals 0.05, xor 0.1, blobs 0.6)")
-                          ->check(CLI::Validator(
-                              [](std::string& s) {
-                                return s.starts_with("-") ? "must be >= 0" : std::string();
-                              },
-                              "NOISE>=0"));
-                      sub.add_option("--seed", o->gen.seed, "random seed")->capture_default_str();
-                      sub.add_option("--factor", o->gen.factor, "circles: inner radius / outer")
-                          ->capture_default_str();
-                      sub.add_option("--classes", o->gen.classes, "blobs: number of clusters")
-                          ->capture_default_str();
-                      sub.add_option("--out", o->out, "CSV file to write")->required();
-                      return [o] { return run(*o); };
-                    },
-                    "data"}};
+const Register reg{
+    {"make", "Write a generated 2-D dataset (moons, circles, ...) as CSV",
+     [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       sub.add_option("name", o->name, "moons, circles, spirals, xor or blobs")->required();
+       sub.add_option("--n", o->gen.n, "number of points")->capture_default_str();
+       sub.add_option("--noise", o->gen.noise,
+                      "Gaussian noise std (default: moons 0.2, circles 0.1, "
+                      "spirals 0.05, xor 0.1, blobs 0.6)")
+           ->check(CLI::Validator(
+               [](std::string& s) { return s.starts_with("-") ? "must be >= 0" : std::string(); },
+               "NOISE>=0"));
+       sub.add_option("--seed", o->gen.seed, "random seed")->capture_default_str();
+       sub.add_option("--factor", o->gen.factor, "circles: inner radius / outer")
+           ->capture_default_str();
+       sub.add_option("--classes", o->gen.classes, "blobs: number of clusters")
+           ->capture_default_str();
+       sub.add_option("--out", o->out, "CSV file to write")->required();
+       return [o] { return run(*o); };
+     },
+     "data"}};
 
 }  // namespace
 }  // namespace handgrad::cli

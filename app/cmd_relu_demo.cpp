@@ -63,8 +63,9 @@ void print_tent() {
   for (double x : kDemoX) h.push_back(tent(x));
   std::printf("2. A correct minimal construction: two ReLU units\n");
   std::printf("   h(x) = %g - ReLU(x - 4.5) - ReLU(4.5 - x)   (= 2.5 - |x - 4.5|)\n", kTentB2);
-  std::printf("   as a network 1 -> 2 ReLU -> 1: W1 = [%g, %g], b1 = [%g, %g], w2 = [%g, %g], b2 = %g\n",
-              kTentW1[0], kTentW1[1], kTentB1[0], kTentB1[1], kTentW2[0], kTentW2[1], kTentB2);
+  std::printf(
+      "   as a network 1 -> 2 ReLU -> 1: W1 = [%g, %g], b1 = [%g, %g], w2 = [%g, %g], b2 = %g\n",
+      kTentW1[0], kTentW1[1], kTentB1[0], kTentB1[1], kTentW2[0], kTentW2[1], kTentB2);
   std::printf("   h(X) = %s; class 1 iff h > 0.5, i.e. x in (2.5, 6.5)\n", vec(h).c_str());
   std::printf("   single-threshold accuracy on h: %.3f\n\n", best_threshold_accuracy(h, kDemoY));
 }
@@ -73,9 +74,10 @@ int run(const Opts& o) {
   print_seed_chain();
   print_tent();
   const TrainedDemo t = train_relu_demo(o.train);
-  std::printf("3. Trained with handgrad: %s on standardised x, torch init,\n"
-              "   full-batch SGD (lr %g, momentum %g)\n",
-              t.arch.c_str(), o.train.lr, o.train.momentum);
+  std::printf(
+      "3. Trained with handgrad: %s on standardised x, torch init,\n"
+      "   full-batch SGD (lr %g, momentum %g)\n",
+      t.arch.c_str(), o.train.lr, o.train.momentum);
   std::printf("   seed %llu (%d tried): %d epochs, loss %.4f, training accuracy %.0f%%\n",
               static_cast<unsigned long long>(t.seed), t.seeds_tried, t.epochs, t.loss,
               100 * t.accuracy);

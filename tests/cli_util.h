@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for tests that run the real `handgrad` binary.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -7,7 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <sys/wait.h>
 
 namespace handgrad::test {
 

@@ -75,11 +75,11 @@ TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {
   test::write_text(dir.file("train.csv"), "x1,x2,label\n-1,0,1\n1,1,0\n-2,1,1\n2,-1,0\n");
   // Three of four right for the sign model (x1 = 1 is class 1 but x1 > 0).
   test::write_text(dir.file("test.csv"), "x1,x2,label\n-1,1,1\n1,0,1\n3,1,0\n-3,0,1\n");
-  const std::string data = "--data " + dir.file("train.csv") + " --test-data " +
-                           dir.file("test.csv");
-  auto r = run_cli("boundary --model " + dir.file("m.safetensors") + " " + data + " --out " +
-                       dir.file("b.png"),
-                   dir.path);
+  const std::string data =
+      "--data " + dir.file("train.csv") + " --test-data " + dir.file("test.csv");
+  auto r = run_cli(
+      "boundary --model " + dir.file("m.safetensors") + " " + data + " --out " + dir.file("b.png"),
+      dir.path);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("test accuracy 0.7500 on 4 points"), std::string::npos) << r.out;
   EXPECT_TRUE(test::is_png(dir.file("b.png")));
@@ -88,8 +88,7 @@ TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {
                   dir.file("s.png"),
               dir.path);
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("test accuracy 1.0000 on 4 points (inputs standardised"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("test accuracy 1.0000 on 4 points (inputs standardised"), std::string::npos)
       << r.out;
 }
 
@@ -108,8 +107,7 @@ TEST(BoundaryCli, Errors) {
                   " --out " + dir.file("b.png"),
               dir.path);
   EXPECT_EQ(r.code, 1) << r.out;
-  EXPECT_NE(r.out.find("bad.csv:2: label '5' is out of range (labels are 0..1)"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("bad.csv:2: label '5' is out of range (labels are 0..1)"), std::string::npos)
       << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir.file("b.png")));
   r = run_cli("boundary --model " + dir.file("m.safetensors") + " --data moons --out " +

@@ -1,7 +1,6 @@
-#include "handgrad/csv.h"
-
 #include <gtest/gtest.h>
 
+#include "handgrad/csv.h"
 #include "handgrad/error.h"
 #include "handgrad/generators.h"
 
@@ -19,8 +18,8 @@ std::string error_of(const std::string& text, CsvOptions o = {}) {
 }
 
 TEST(Csv, ParsesHeaderCommentsAndCrlf) {
-  const Dataset d = parse_csv("x1,x2,label\r\n# a comment\r\n0.5, -1e-3 ,1\r\n\r\n2,3,0\r\n",
-                              "f.csv");
+  const Dataset d =
+      parse_csv("x1,x2,label\r\n# a comment\r\n0.5, -1e-3 ,1\r\n\r\n2,3,0\r\n", "f.csv");
   ASSERT_EQ(d.size(), 2);
   EXPECT_EQ(d.sample_dims, Dims{2});
   EXPECT_EQ(d.num_classes, 2);

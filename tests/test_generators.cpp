@@ -1,10 +1,9 @@
-#include "handgrad/generators.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "handgrad/error.h"
+#include "handgrad/generators.h"
 
 namespace handgrad {
 namespace {
@@ -60,7 +59,7 @@ TEST(Generators, ShapesWithoutNoise) {
     // Upper moon: unit circle around (0, 0); lower: around (1, 0.5).
     const float* p = m.sample(i);
     const double r = m.y[static_cast<size_t>(i)] == 0 ? std::hypot(p[0], p[1])
-                                                        : std::hypot(p[0] - 1, p[1] - 0.5);
+                                                      : std::hypot(p[0] - 1, p[1] - 0.5);
     EXPECT_NEAR(r, 1.0, 1e-6);
   }
 }

@@ -1,5 +1,3 @@
-#include "handgrad/relu_demo.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -8,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include "handgrad/relu_demo.h"
 
 namespace handgrad {
 namespace {

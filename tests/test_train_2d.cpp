@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "handgrad/arch.h"
+#include "handgrad/network.h"
+#include "handgrad/safetensors.h"
 
 namespace handgrad {
 namespace {
@@ -26,10 +29,10 @@ nlohmann::json settings_of(const std::string& run_dir) {
 
 TEST(Train2d, UserCsvWithSeparateTestSet) {
   test::TempDir dir("train_csv");
-  ASSERT_EQ(run_cli("data make moons --n 400 --seed 1 --out " + dir.file("train.csv"), dir.path).code,
-            0);
-  ASSERT_EQ(run_cli("data make moons --n 150 --seed 2 --out " + dir.file("test.csv"), dir.path).code,
-            0);
+  ASSERT_EQ(
+      run_cli("data make moons --n 400 --seed 1 --out " + dir.file("train.csv"), dir.path).code, 0);
+  ASSERT_EQ(
+      run_cli("data make moons --n 150 --seed 2 --out " + dir.file("test.csv"), dir.path).code, 0);
   const auto r = run_cli("train --preset seed-2d --data " + dir.file("train.csv") +
                              " --test-data " + dir.file("test.csv") +
                              " --epochs 30 --threads 1 --quiet --json --out " + dir.file("run"),
@@ -45,9 +48,9 @@ TEST(Train2d, UserCsvWithSeparateTestSet) {
   EXPECT_EQ(total, 150);
   EXPECT_TRUE(test::is_png(dir.file("run/boundary.png")));
   // boundary without --data redraws the model's own data.
-  const auto b = run_cli("boundary --model " + dir.file("run/model.safetensors") + " --out " +
-                             dir.file("b.png"),
-                         dir.path);
+  const auto b = run_cli(
+      "boundary --model " + dir.file("run/model.safetensors") + " --out " + dir.file("b.png"),
+      dir.path);
   ASSERT_EQ(b.code, 0) << b.out;
   EXPECT_NE(b.out.find("on 150 points"), std::string::npos) << b.out;
 }
@@ -94,9 +97,11 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("epochs"), 1);  // typed flags win over the preset
 
   // Typed flags win; --iterations replaces the preset's epoch count.
-  r = run_cli("train --preset seed-2d --iterations 3 --no-standardize --init xavier --threads 1 "
-              "--quiet --out " + dir.file("mixed"),
-              dir.path);
+  r = run_cli(
+      "train --preset seed-2d --iterations 3 --no-standardize --init xavier --threads 1 "
+      "--quiet --out " +
+          dir.file("mixed"),
+      dir.path);
   ASSERT_EQ(r.code, 0) << r.out;
   s = settings_of(dir.file("mixed"));
   EXPECT_EQ(s.at("epochs"), 2);  // the trainer's own default: --iterations was typed
@@ -140,6 +145,29 @@ TEST(Train2d, DataErrorsNameTheFlagOrFile) {
   r = run_cli("train --preset seed-2d --data " + dir.file("missing.csv") + common, dir.path);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("missing.csv: cannot open"), std::string::npos) << r.out;
+}
+
+TEST(Train2d, DeadLastLayerIsReportedAndWarned) {
+  // The seed-settings failure, made certain: the last hidden layer (8 units,
+  // network index 8) starts with biases so negative that no point fires it.
+  test::TempDir dir("train_dead");
+  Network<float> net(find_preset("seed-2d").arch, {2});
+  net.init(0, Init::he);
+  const ParamInfo& b = net.find_param("8.bias");
+  for (size_t i = 0; i < b.size; ++i) net.params()[b.offset + i] = -100.0f;
+  save_model(dir.file("dead.safetensors"), net);
+  const auto r = run_cli(
+      "train --preset seed-2d --data circles --epochs 3 --threads 1 --quiet "
+      "--json --init " +
+          dir.file("dead.safetensors") + " --out " + dir.file("run"),
+      dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json(r.out);
+  EXPECT_EQ(j.at("dead_relu")[4].at("layer"), 9) << r.out;
+  EXPECT_EQ(j.at("dead_relu")[4].at("dead"), 8) << r.out;
+  EXPECT_NE(r.out.find("layer 9 (relu): 8 of 8 units are dead"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stuck near log(2)"), std::string::npos) << r.out;
+  EXPECT_LT(j.at("test_accuracy").get<double>(), 0.6) << r.out;
 }
 
 TEST(Train2d, RecommendedDefaultsLearnMoons) {

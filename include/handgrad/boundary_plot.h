@@ -16,11 +16,11 @@ namespace handgrad {
 using ProbaFn = std::function<void(const float* x, int n, float* probs)>;
 
 struct BoundaryPlot {
-  std::string title;           // first title line, e.g. "seed-2d on moons"
-  int classes = 2;             // K
+  std::string title;               // first title line, e.g. "seed-2d on moons"
+  int classes = 2;                 // K
   const Dataset* train = nullptr;  // may be null
   const Dataset* test = nullptr;   // may be null; its accuracy goes in the title
-  int size = 640;              // plot area in pixels (square)
+  int size = 640;                  // plot area in pixels (square)
 };
 
 // Returns the test accuracy drawn in the title (-1 without a test set).

@@ -17,11 +17,11 @@
 namespace handgrad {
 
 struct GenOptions {
-  int n = 1000;          // total points, split as evenly as possible between classes
-  double noise = -1;     // Gaussian std added to each coordinate; < 0: the default
+  int n = 1000;       // total points, split as evenly as possible between classes
+  double noise = -1;  // Gaussian std added to each coordinate; < 0: the default
   uint64_t seed = 0;
-  double factor = 0.5;   // circles: inner radius / outer radius, in (0, 1)
-  int classes = 2;       // blobs only; every other generator has 2
+  double factor = 0.5;  // circles: inner radius / outer radius, in (0, 1)
+  int classes = 2;      // blobs only; every other generator has 2
 };
 
 // The generator names, in the order help texts list them.

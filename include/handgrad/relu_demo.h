@@ -39,10 +39,10 @@ double tent(double x);
 // 0..39 succeeds on its own; with the raw x in 1..8 about half got stuck.
 struct TrainedDemo {
   std::string arch;
-  uint64_t seed = 0;   // the seed that reached 100%
+  uint64_t seed = 0;  // the seed that reached 100%
   int seeds_tried = 0;
-  int epochs = 0;      // epochs that seed needed
-  double loss = 0;     // final mean cross-entropy
+  int epochs = 0;   // epochs that seed needed
+  double loss = 0;  // final mean cross-entropy
   double accuracy = 0;
   std::vector<float> params;  // the trained network's flat parameter block
   // p(class 1 | x) for x on the grid, and the grid.

@@ -24,6 +24,8 @@ std::string format_csv(const Dataset& d) {
   return out;
 }
 
-void write_csv(const std::string& path, const Dataset& d) { write_file_atomic(path, format_csv(d)); }
+void write_csv(const std::string& path, const Dataset& d) {
+  write_file_atomic(path, format_csv(d));
+}
 
 }  // namespace handgrad

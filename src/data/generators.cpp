@@ -18,10 +18,14 @@ struct Point {
 };
 
 // Position i of m evenly spaced values in [0, 1] (numpy's linspace).
-double lin(int i, int m) { return m > 1 ? static_cast<double>(i) / (m - 1) : 0.0; }
+double lin(int i, int m) {
+  return m > 1 ? static_cast<double>(i) / (m - 1) : 0.0;
+}
 
 // Class c gets n / classes points, the first n % classes classes one more.
-int class_count(int n, int classes, int c) { return n / classes + (c < n % classes ? 1 : 0); }
+int class_count(int n, int classes, int c) {
+  return n / classes + (c < n % classes ? 1 : 0);
+}
 
 std::vector<Point> moons(const GenOptions& o) {
   std::vector<Point> p;

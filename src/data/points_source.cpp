@@ -20,7 +20,8 @@ TrainTest load_points(const DataArgs& a, int num_classes) {
   Dataset all;
   if (is_generator(a.data)) {
     if (!a.test_data.empty()) {
-      throw UsageError("--test-data: only with --data FILE.csv (generators split by --test-fraction)");
+      throw UsageError(
+          "--test-data: only with --data FILE.csv (generators split by --test-fraction)");
     }
     GenOptions g;
     g.n = a.n;

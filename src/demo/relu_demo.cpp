@@ -12,7 +12,9 @@
 namespace handgrad {
 namespace {
 
-double relu(double v) { return v > 0 ? v : 0; }
+double relu(double v) {
+  return v > 0 ? v : 0;
+}
 
 // Mean and (population) standard deviation of kDemoX.
 constexpr double kDemoMean = 28.0 / 6;

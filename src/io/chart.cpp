@@ -11,8 +11,8 @@
 namespace handgrad::chart {
 
 Rgb class_color(int k) {
-  static const Rgb c[] = {{0.0, 0.447, 0.698},   {0.835, 0.369, 0.0},   {0.0, 0.620, 0.451},
-                          {0.800, 0.475, 0.655}, {0.902, 0.624, 0.0},   {0.337, 0.706, 0.914},
+  static const Rgb c[] = {{0.0, 0.447, 0.698},   {0.835, 0.369, 0.0}, {0.0, 0.620, 0.451},
+                          {0.800, 0.475, 0.655}, {0.902, 0.624, 0.0}, {0.337, 0.706, 0.914},
                           {0.941, 0.894, 0.259}, {0.3, 0.3, 0.3}};
   return c[k % 8];
 }
@@ -42,8 +42,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   return t;
 }
 
-void text(cairo_t* cr, double x, double y, const std::string& s, double size, double ax,
-          double ay, bool bold, bool vertical) {
+void text(cairo_t* cr, double x, double y, const std::string& s, double size, double ax, double ay,
+          bool bold, bool vertical) {
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);

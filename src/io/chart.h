@@ -32,8 +32,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 
 // Text anchored at (x, y): ax = 0 left, 0.5 centre, 1 right; ay likewise
 // 0 top .. 1 bottom. Rotated 90 degrees counter-clockwise when `vertical`.
-void text(cairo_t* cr, double x, double y, const std::string& s, double size, double ax,
-          double ay, bool bold = false, bool vertical = false);
+void text(cairo_t* cr, double x, double y, const std::string& s, double size, double ax, double ay,
+          bool bold = false, bool vertical = false);
 
 // Frame border, ticks with labels on both axes, axis titles.
 void axes(cairo_t* cr, const Frame& f, const std::string& xlabel, const std::string& ylabel);

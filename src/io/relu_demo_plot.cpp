@@ -106,7 +106,9 @@ void legend(cairo_t* cr, double right, double top, const std::vector<Entry>& es)
   }
 }
 
-double relu(double v) { return v > 0 ? v : 0; }
+double relu(double v) {
+  return v > 0 ? v : 0;
+}
 
 }  // namespace
 
@@ -125,8 +127,8 @@ void write_relu_demo_plot(const std::string& path, const TrainedDemo& t) {
   const Rgb dark{0.1, 0.1, 0.1}, grey{0.45, 0.45, 0.45};
 
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  chart::text(cr, 450, 12, "The seed's ReLU chain vs. a correct two-unit construction", 16, 0.5,
-              0, true);
+  chart::text(cr, 450, 12, "The seed's ReLU chain vs. a correct two-unit construction", 16, 0.5, 0,
+              true);
   const Frame top{80, 48, 790, 290, 0, 9, -1.5, 5.5};
   shade_above(cr, top, h);
   threshold_line(cr, top);
@@ -136,8 +138,8 @@ void write_relu_demo_plot(const std::string& path, const TrainedDemo& t) {
   points(cr, top, h);
   chart::axes(cr, top, "x", "score");
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  chart::text(cr, top.px(1) + 8, top.py(5) - 4,
-              "x = 1 (class 0): X5 = 5, the report prints 0", 12, 0, 1);
+  chart::text(cr, top.px(1) + 8, top.py(5) - 4, "x = 1 (class 0): X5 = 5, the report prints 0", 12,
+              0, 1);
   legend(cr, top.left + top.width - 8, top.top + 40,
          {{"seed eqs. 37-41: X5 = ReLU(5 - ReLU(x - 1))", grey, 1},
           {"h = 2.5 - ReLU(x - 4.5) - ReLU(4.5 - x)", dark, 0},
@@ -163,7 +165,8 @@ void write_relu_demo_plot(const std::string& path, const TrainedDemo& t) {
   });
   chart::axes(cr, bot, "x", "p(class 1 | x)");
   legend(cr, bot.left + bot.width - 8, bot.top + 70,
-         {{"learned p(class 1 | x)", dark, 0}, {"shaded: predicted class 1", chart::lighten(chart::class_color(1), 0.6), 0}});
+         {{"learned p(class 1 | x)", dark, 0},
+          {"shaded: predicted class 1", chart::lighten(chart::class_color(1), 0.6), 0}});
   chart::save_png(c.surface, path);
 }
 

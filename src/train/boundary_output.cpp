@@ -17,8 +17,8 @@ Dataset original_units(const Dataset& d, const Standardizer& s) {
 
 }  // namespace
 
-void write_run_boundary(const std::string& dir, const Network<float>& net,
-                        const Standardizer& stdz, const TrainTest& data, const std::string& title) {
+void write_run_boundary(const std::string& dir, const Network<float>& net, const Standardizer& stdz,
+                        const TrainTest& data, const std::string& title) {
   if (net.input_dims() != Dims{2}) return;
   const Dataset train = original_units(data.train, stdz), test = original_units(data.test, stdz);
   BoundaryPlot p;

@@ -11,7 +11,7 @@ namespace handgrad {
 // data: the train and test sets as the network saw them (standardised by
 // stdz when it is not empty); the picture shows them in the original
 // coordinates. Does nothing unless the network takes input {2}.
-void write_run_boundary(const std::string& dir, const Network<float>& net,
-                        const Standardizer& stdz, const TrainTest& data, const std::string& title);
+void write_run_boundary(const std::string& dir, const Network<float>& net, const Standardizer& stdz,
+                        const TrainTest& data, const std::string& title);
 
 }  // namespace handgrad

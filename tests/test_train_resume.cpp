@@ -75,6 +75,16 @@ TEST_F(TrainRuns, SameSeedSameThreadsIsBitIdentical) {
   EXPECT_NE(slurp(other + "/model.safetensors"), slurp(*full_ + "/model.safetensors"));
 }
 
+TEST_F(TrainRuns, TwoThreadsAreBitIdenticalToo) {
+  const std::string a = temp_dir("threads2_a"), b = temp_dir("threads2_b");
+  const std::string cmd = "train --preset seed-cnn --data-dir " + *data_ +
+                          " --threads 2 --quiet --batch-size 16 --epochs 1 --train-limit 300"
+                          " --test-limit 50 --out ";
+  ASSERT_EQ(run_cli(cmd + a).code, 0);
+  ASSERT_EQ(run_cli(cmd + b).code, 0);
+  EXPECT_EQ(slurp(a + "/model.safetensors"), slurp(b + "/model.safetensors"));
+}
+
 TEST_F(TrainRuns, ResumeAfterAnEpochIsBitIdentical) {
   const std::string d = temp_dir("resume_epoch");
   ASSERT_EQ(run_cli(args(1) + " --out " + d).code, 0);

@@ -19,6 +19,9 @@ class Conv2d final : public Layer<T> {
   void forward(const T* params, const T* in, T* out, int n) const override;
   void backward(const T* params, const T* in, const T* out, const T* dout, T* din, T* dparams,
                 int n) const override;
+  int kernel() const { return k_; }
+  int stride() const { return s_; }
+  int pad() const { return p_; }
 
  private:
   int o_, k_, s_, p_;
@@ -46,6 +49,8 @@ class MaxPool2d final : public Layer<T> {
   void forward(const T* params, const T* in, T* out, int n) const override;
   void backward(const T* params, const T* in, const T* out, const T* dout, T* din, T* dparams,
                 int n) const override;
+  int kernel() const { return k_; }
+  int stride() const { return s_; }
 
  private:
   int k_, s_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "handgrad/kernels.h"
+
 namespace handgrad {
 
 std::string cpu_features() {
@@ -16,7 +18,10 @@ std::string cpu_features() {
   return s.empty() ? "none detected" : s;
 }
 
-const char* kernel_path() { return "reference"; }
+const char* kernel_path() {
+  const KernelTable* k = fast_kernels();
+  return k ? k->name : "reference";
+}
 
 int default_threads() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -1,6 +1,8 @@
 #include <cmath>
+#include <type_traits>
 
 #include "handgrad/error.h"
+#include "handgrad/kernels.h"
 #include "handgrad/optim.h"
 
 namespace handgrad {
@@ -27,6 +29,14 @@ Sgd<T>::Sgd(size_t num_params, const SgdOptions& o) : o_(o), v_(num_params) {
 
 template <class T>
 void Sgd<T>::step(T* params, const T* grads) {
+  if constexpr (std::is_same_v<T, float>) {
+    // The vectorised kernel does the same operations in the same order.
+    if (const KernelTable* k = fast_kernels()) {
+      k->sgd(params, grads, v_.data(), v_.size(), static_cast<float>(o_.lr),
+             static_cast<float>(o_.momentum), static_cast<float>(o_.weight_decay), o_.nesterov);
+      return;
+    }
+  }
   const T lr = static_cast<T>(o_.lr), mu = static_cast<T>(o_.momentum);
   const T wd = static_cast<T>(o_.weight_decay);
   T* v = v_.data();

@@ -1,37 +1,102 @@
-// Plain single-threaded StepRunner over the reference layers.
+// The threaded StepRunner: the batch is cut into one fixed slice per thread,
+// each with its own workspace and (except slice 0) its own gradient buffer;
+// the buffers are summed in slice order, so a fixed thread count gives
+// bit-identical results whichever thread happens to run which slice. After
+// the first step of a given batch size nothing is allocated.
 #include "handgrad/step.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "handgrad/fast_net.h"
+#include "train/thread_pool.h"
 
 namespace handgrad {
 
 struct StepRunner::Impl {
   Network<float>& net;
-  int threads;
-  Workspace<float> ws;
+  FastNet fast;
+  ThreadPool pool;
+  std::vector<FastNet::Workspace> ws;
+  std::vector<Buffer<float>> tgrads;  // threads 1..T-1
+  std::vector<double> losses;
   Buffer<float> grads;
+
+  Impl(Network<float>& n, int threads)
+      : net(n),
+        fast(n, fast_kernels()),
+        pool(threads),
+        ws(threads),
+        tgrads(threads),
+        losses(threads) {
+    grads.resize(n.num_params());
+    for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
+  }
+
+  // The slice [begin, end) of n samples that thread t of `used` owns.
+  static void slice(int n, int used, int t, int& begin, int& end) {
+    begin = static_cast<int>(static_cast<long long>(n) * t / used);
+    end = static_cast<int>(static_cast<long long>(n) * (t + 1) / used);
+  }
 };
 
 StepRunner::StepRunner(Network<float>& net, int threads)
-    : impl_(std::make_unique<Impl>(Impl{net, std::max(1, threads), {}, {}})) {
-  impl_->grads.resize(net.num_params());
-}
+    : impl_(std::make_unique<Impl>(net, std::max(1, threads))) {}
 
 StepRunner::~StepRunner() = default;
 
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
-  impl_->grads.zero();
-  return impl_->net.loss_and_grad(x, labels, n, n, impl_->ws, impl_->grads.data()) / n;
+  Impl& m = *impl_;
+  m.fast.prepare(m.net.params());
+  const int used = std::min(m.pool.size(), std::max(n, 1));
+  const size_t in = numel(m.net.input_dims());
+  const size_t P = m.net.num_params();
+  for (int t = 0; t < m.pool.size(); ++t) m.losses[t] = 0.0;
+  auto job = [&](int t) {
+    int b, e;
+    Impl::slice(n, used, t, b, e);
+    float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
+    std::memset(g, 0, sizeof(float) * P);
+    if (e > b) {
+      m.losses[t] =
+          m.fast.loss_and_grad(m.net.params(), x + b * in, labels + b, e - b, n, m.ws[t], g);
+    }
+  };
+  m.pool.run(used, job);
+  float* g = m.grads.data();
+  const KernelTable* k = m.fast.kernels();
+  for (int t = 1; t < used; ++t) {
+    const float* gt = m.tgrads[t].data();
+    if (k) {
+      k->add(g, gt, P);
+    } else {
+      for (size_t i = 0; i < P; ++i) g[i] += gt[i];
+    }
+  }
+  double loss = 0.0;
+  for (int t = 0; t < used; ++t) loss += m.losses[t];
+  return loss / n;
 }
 
 const float* StepRunner::grads() const { return impl_->grads.data(); }
 float* StepRunner::grads() { return impl_->grads.data(); }
 
 void StepRunner::predict(const float* x, int n, float* logits) {
-  const float* out = impl_->net.forward(x, n, impl_->ws);
-  std::copy(out, out + static_cast<size_t>(n) * impl_->net.num_classes(), logits);
+  Impl& m = *impl_;
+  m.fast.prepare(m.net.params());
+  const int used = std::min(m.pool.size(), std::max(n, 1));
+  const size_t in = numel(m.net.input_dims());
+  const size_t k = static_cast<size_t>(m.net.num_classes());
+  auto job = [&](int t) {
+    int b, e;
+    Impl::slice(n, used, t, b, e);
+    if (e <= b) return;
+    const float* out = m.fast.forward(m.net.params(), x + b * in, e - b, m.ws[t]);
+    std::copy(out, out + (e - b) * k, logits + b * k);
+  };
+  m.pool.run(used, job);
 }
 
-int StepRunner::threads() const { return impl_->threads; }
+int StepRunner::threads() const { return impl_->pool.size(); }
 
 }  // namespace handgrad

@@ -178,7 +178,10 @@ TEST(Train2d, RecommendedDefaultsLearnMoons) {
       dir.path);
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = last_json(r.out);
-  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.95) << r.out;
+  // Seed 0 gives 0.95 to 0.96 depending on the kernels' float rounding; the
+  // worst of seeds 0..29 was 0.935 (docs/part2.md), so 0.93 leaves no room
+  // for a collapse (0.465 or 0.535) without failing on rounding.
+  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.93) << r.out;
   // Dead units are reported for each of the five ReLU layers; none is all dead.
   ASSERT_EQ(j.at("dead_relu").size(), 5u) << r.out;
   for (const auto& d : j.at("dead_relu")) EXPECT_LT(d.at("dead"), d.at("total")) << r.out;

@@ -12,9 +12,9 @@ PresetDefaults seed_2d_seed_settings() {
 PresetDefaults seed_2d_recommended() {
   // Measured over seeds 0..29 (docs/part2.md): with the seed's settings
   // moons and circles end at chance for several seeds. Standardised inputs
-  // and He init with the gradient norm clipped at 1.0 still lost circles
-  // seed 6 (its last 8-unit layer died within 10 steps: momentum 0.9 makes
-  // a step up to 10x the clipped gradient). At 0.5 no seed in 0..29 ended
+  // and He init with the gradient norm clipped at 1.0 still lost a circles
+  // seed (its last 8-unit layer died within 10 steps: momentum 0.9 makes a
+  // step up to 10x the clipped gradient). At 0.5 no seed in 0..29 ended
   // at chance on moons, circles or xor (spirals: 2 of 30).
   PresetDefaults d = seed_2d_seed_settings();
   d.init = "he";

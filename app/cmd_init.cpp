@@ -1,0 +1,56 @@
+// handgrad init: writes a freshly initialised model, the same weights
+// `handgrad train --seed S` starts from. The parity replay starts both
+// frameworks from such a file.
+#include <cstdio>
+
+#include "command.h"
+#include "handgrad/arch.h"
+#include "handgrad/error.h"
+#include "handgrad/network.h"
+#include "handgrad/safetensors.h"
+
+namespace handgrad::cli {
+namespace {
+
+struct Opts {
+  std::string preset, arch, input, scheme = "torch", out;
+  uint64_t seed = 0;
+};
+
+int run(const Opts& o) {
+  if (!o.preset.empty() && !o.arch.empty()) throw UsageError("give --preset or --arch, not both");
+  std::string arch = o.arch;
+  Dims input;
+  if (!o.arch.empty()) {
+    if (o.input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
+    input = parse_dims(o.input, "--input");
+  } else {
+    const Preset& p = find_preset(o.preset.empty() ? "seed-cnn" : o.preset);
+    arch = p.arch;
+    input = o.input.empty() ? p.input : parse_dims(o.input, "--input");
+  }
+  const Init scheme = parse_init(o.scheme);
+  Network<float> net(arch, input);
+  net.num_classes();  // a model must end flat: fail here, not in a later command
+  net.init(o.seed, scheme);
+  save_model(o.out, net, {{"init", init_name(scheme)}, {"seed", std::to_string(o.seed)}});
+  std::printf("wrote %s: %s on %s, %zu parameters, init %s, seed %llu\n", o.out.c_str(),
+              net.arch().c_str(), dims_str(input).c_str(), net.num_params(), init_name(scheme),
+              static_cast<unsigned long long>(o.seed));
+  return 0;
+}
+
+const Register reg{
+    {"init", "Write a freshly initialised model (safetensors)", [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
+       sub.add_option("--arch", o->arch, "architecture string");
+       sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
+       sub.add_option("--init", o->scheme, "torch, he or xavier")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--out", o->out, "model file to write")->required();
+       return [o] { return run(*o); };
+     }}};
+
+}  // namespace
+}  // namespace handgrad::cli

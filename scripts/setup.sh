@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what handgrad needs from Debian's packages and builds it in build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  g++ cmake make pkg-config git ca-certificates \
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev \
+  libcairo2-dev zlib1g-dev libcurl4-openssl-dev \
+  python3-torch python3-numpy npm clang libclang-rt-14-dev >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"

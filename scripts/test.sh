@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds (if needed) and runs the whole test suite with CTest.
+# Tests that need MNIST read $HANDGRAD_DATA/mnist (default: ../shared/data
+# beside the project, when present) and skip, saying so, when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD="${BUILD_DIR:-build}"
+if [ -z "${HANDGRAD_DATA:-}" ] && [ -d ../shared/data/mnist ]; then
+  HANDGRAD_DATA="$(cd ../shared/data && pwd)"
+  export HANDGRAD_DATA
+fi
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD" -j"$(nproc)"
+ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900

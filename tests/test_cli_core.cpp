@@ -1,0 +1,51 @@
+// The CLI as a user runs it: exit codes and one-line errors.
+#include <gtest/gtest.h>
+
+#include "cli_util.h"
+
+namespace handgrad {
+namespace {
+
+TEST(CliGradcheck, PresetsPass) {
+  for (const char* p : {"seed-cnn", "seed-mlp", "seed-2d"}) {
+    const auto r = run_cli(std::string("gradcheck --preset ") + p);
+    EXPECT_EQ(r.code, 0) << p << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("PASS"), std::string::npos);
+  }
+}
+
+TEST(CliGradcheck, ArbitraryArchitecture) {
+  const auto r =
+      run_cli("gradcheck --arch 'conv(3,3) relu maxpool(2) flatten linear(5)' --input 2x9x9");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0.weight"), std::string::npos);
+  EXPECT_NE(r.out.find("4.bias"), std::string::npos);
+}
+
+TEST(CliGradcheck, KernelTooLargeIsAUsageError) {
+  const auto r = run_cli("gradcheck --arch 'conv(4,30) relu' --input 1x28x28");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("conv(4,30)"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+}
+
+TEST(CliGradcheck, BadFlagsAreUsageErrors) {
+  for (const char* args : {"gradcheck --bogus", "gradcheck --preset nope",
+                           "gradcheck --arch 'relu'", "gradcheck --arch 'conv(4,5' --input 1x8x8",
+                           "gradcheck --arch relu --input 0x3", "gradcheck --batch-size x",
+                           "nosuchcommand", ""}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << args << "\n" << r.err;
+  }
+}
+
+TEST(CliInfo, PrintsVersionAndKernelPath) {
+  const auto r = run_cli("info");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("handgrad "), std::string::npos);
+  EXPECT_NE(r.out.find("kernel path:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace handgrad

@@ -26,10 +26,10 @@ fi
 torch_cmd() {  # preset batch threads
   if [[ -f reference/torch_train.py ]]; then
     $PY reference/torch_train.py --bench --synthetic --json --preset "$1" --batch-size "$2" \
-      --threads "$3" --steps $((2000 / $2 + 100)) --reps 5
+      --threads "$3" --steps $((1000 / $2 + 50)) --reps 5
   else
     $PY bench/torch_bench.py --json --preset "$1" --batch-size "$2" --threads "$3" \
-      --steps $((2000 / $2 + 100)) --reps 5
+      --steps $((1000 / $2 + 50)) --reps 5
   fi
 }
 tmp=$(mktemp -d)

@@ -35,7 +35,7 @@ struct KernelTable {
   const char* name;  // "avx512", "avx2", "generic"
   int vlen;          // floats per vector
 
-  // xp: (n, C, Hp, Wp) padded input, samples kernel.sample_in apart;
+  // xp: (n, C, Hp, Wp) padded input, samples x_stride floats apart;
   // wide: (n, O, wide_plane); weight (O, C, K, K), bias (O).
   void (*conv_fwd)(const ConvGeom& g, const float* weight, const float* bias, const float* xp,
                    size_t x_stride, float* wide, int n);

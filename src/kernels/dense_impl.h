@@ -243,53 +243,68 @@ constexpr int bitrev(int j) {
 }
 
 // y (n, O) = x (n, I) w^T + bias, w (O, I): dot products along I, so the
-// weight needs no transposed copy. A tile is MB = VL/4 samples x 4 outputs
-// = VL dot products, reduced together.
+// weight needs no transposed copy. A tile is MB samples x OB = VL/MB outputs
+// = VL dot products, reduced together; MB follows the batch (1, 2 or 4
+// rows), so a batch of 1 wastes no lanes.
+template <int MB>
+inline void linear_tiles(int n, int O, int I, const float* x, const float* w, const float* bias,
+                         float* y, int b0) {
+  constexpr int OB = VL / MB;
+  const int nfull = I / VL, rem = I % VL;
+  const int mb = n - b0 < MB ? n - b0 : MB;
+  for (int o0 = 0; o0 < O; o0 += OB) {
+    const int ob = O - o0 < OB ? O - o0 : OB;
+    V acc[MB][OB];
+    for (int m = 0; m < MB; ++m)
+      for (int o = 0; o < OB; ++o) acc[m][o] = zero();
+    const float* xr[MB];
+    const float* wr[OB];
+    // Rows past the end repeat the first row; their sums are not stored.
+    for (int m = 0; m < MB; ++m) xr[m] = x + static_cast<size_t>(b0 + (m < mb ? m : 0)) * I;
+    for (int o = 0; o < OB; ++o) wr[o] = w + static_cast<size_t>(o0 + (o < ob ? o : 0)) * I;
+    for (int k = 0; k < nfull; ++k) {
+      V xv[MB];
+      for (int m = 0; m < MB; ++m) xv[m] = load(xr[m] + k * VL);
+      for (int o = 0; o < OB; ++o) {
+        const V wv = load(wr[o] + k * VL);
+        for (int m = 0; m < MB; ++m) acc[m][o] = fmadd(xv[m], wv, acc[m][o]);
+      }
+    }
+    if (rem) {
+      V xv[MB];
+      for (int m = 0; m < MB; ++m) xv[m] = load_n(xr[m] + nfull * VL, rem);
+      for (int o = 0; o < OB; ++o) {
+        const V wv = load_n(wr[o] + nfull * VL, rem);
+        for (int m = 0; m < MB; ++m) acc[m][o] = fmadd(xv[m], wv, acc[m][o]);
+      }
+    }
+    // Lane j of the reduction = dot product (m, o) with m*OB + o = j.
+    V v[VL];
+    for (int j = 0; j < VL; ++j) {
+      const int q = bitrev(j);
+      v[j] = acc[q / OB][q % OB];
+    }
+    float sums[VL];
+    store(sums, reduce_lanes(v));
+    for (int m = 0; m < mb; ++m) {
+      for (int o = 0; o < ob; ++o) {
+        y[static_cast<size_t>(b0 + m) * O + o0 + o] = bias[o0 + o] + sums[m * OB + o];
+      }
+    }
+  }
+}
+
 inline void linear_fwd(int n, int O, int I, const float* x, const float* w, const float* bias,
                        float* y) {
-  constexpr int OB = 4, MB = VL / 4 > 0 ? VL / 4 : 1;
-  const int nfull = I / VL, rem = I % VL;
+  constexpr int MB = VL >= 4 ? 4 : VL;
   for (int b0 = 0; b0 < n; b0 += MB) {
-    const int mb = n - b0 < MB ? n - b0 : MB;
-    for (int o0 = 0; o0 < O; o0 += OB) {
-      const int ob = O - o0 < OB ? O - o0 : OB;
-      V acc[MB][OB];
-      for (int m = 0; m < MB; ++m)
-        for (int o = 0; o < OB; ++o) acc[m][o] = zero();
-      const float* xr[MB];
-      const float* wr[OB];
-      // Rows past the end repeat the first row; their sums are not stored.
-      for (int m = 0; m < MB; ++m) xr[m] = x + static_cast<size_t>(b0 + (m < mb ? m : 0)) * I;
-      for (int o = 0; o < OB; ++o) wr[o] = w + static_cast<size_t>(o0 + (o < ob ? o : 0)) * I;
-      for (int k = 0; k < nfull; ++k) {
-        V xv[MB], wv[OB];
-        for (int m = 0; m < MB; ++m) xv[m] = load(xr[m] + k * VL);
-        for (int o = 0; o < OB; ++o) wv[o] = load(wr[o] + k * VL);
-        for (int m = 0; m < MB; ++m)
-          for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
-      }
-      if (rem) {
-        V xv[MB], wv[OB];
-        for (int m = 0; m < MB; ++m) xv[m] = load_n(xr[m] + nfull * VL, rem);
-        for (int o = 0; o < OB; ++o) wv[o] = load_n(wr[o] + nfull * VL, rem);
-        for (int m = 0; m < MB; ++m)
-          for (int o = 0; o < OB; ++o) acc[m][o] = fmadd(xv[m], wv[o], acc[m][o]);
-      }
-      float sums[VL];
-      if constexpr (VL >= 4) {
-        // Lane j of the reduction = dot product (m, o) with m*OB + o = j.
-        V v[VL];
-        for (int j = 0; j < VL; ++j) {
-          const int q = bitrev(j);
-          v[j] = acc[q / OB][q % OB];
-        }
-        store(sums, reduce_lanes(v));
-      }
-      for (int m = 0; m < mb; ++m) {
-        for (int o = 0; o < ob; ++o) {
-          y[static_cast<size_t>(b0 + m) * O + o0 + o] = bias[o0 + o] + sums[m * OB + o];
-        }
-      }
+    const int left = n - b0;
+    if (left >= 3 || MB < 2) {
+      linear_tiles<MB>(n, O, I, x, w, bias, y, b0);
+    } else if (left == 2) {
+      linear_tiles<2>(n, O, I, x, w, bias, y, b0);
+    } else {
+      linear_tiles<1>(n, O, I, x, w, bias, y, b0);
     }
   }
 }

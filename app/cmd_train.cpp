@@ -164,7 +164,8 @@ const Register reg{
            ->capture_default_str();
        sub.add_option("--batch-order", t.batch_order,
                       "file: one line per step, the 0-based sample indices of its batch");
-       sub.add_option("--eval-every", t.eval_every, "also evaluate every N steps");
+       sub.add_option("--eval-every", t.eval_every,
+                      "also evaluate every N steps (default: about 10 times per run)");
        sub.add_option("--resume", t.resume, "continue the run in this folder");
        sub.add_option("--clip-grad-norm", t.clip_grad_norm,
                       "clip the global gradient L2 norm to X (0 = off)");

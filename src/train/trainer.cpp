@@ -177,6 +177,9 @@ TrainResult train(const TrainOptions& given) {
     }
   }
   const int epochs_shown = static_cast<int>((total + spe - 1) / spe);
+  // Besides every epoch end, evaluate every --eval-every steps; by default
+  // about 10 times per run, so a 2-epoch run still draws a curve.
+  const long eval_every = o.eval_every > 0 ? o.eval_every : std::max(1L, (total + 9) / 10);
   if (resuming && st.step >= total) {
     throw UsageError("--resume: " + given.resume + " has already trained " +
                      std::to_string(st.step) + " steps; give a larger --epochs or --iterations");
@@ -228,9 +231,8 @@ TrainResult train(const TrainOptions& given) {
         fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", init " + o.init +
         (o.standardize ? ", standardised inputs" : "") +
         (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") +
-        ", seed " +
-        std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " + o.out_dir +
-        (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
+        ", seed " + std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " +
+        o.out_dir + (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
   }
 
   TrainResult res;
@@ -341,7 +343,7 @@ TrainResult train(const TrainOptions& given) {
       st.epoch_loss_sum = 0;
       st.epoch_loss_count = 0;
     }
-    if (epoch_end || step == total || (o.eval_every > 0 && step % o.eval_every == 0)) {
+    if (epoch_end || step == total || step % eval_every == 0) {
       do_eval(step);
     }
     if (epoch_end || step == total) checkpoint(step, in_epoch);
@@ -381,12 +383,12 @@ TrainResult train(const TrainOptions& given) {
   if (o.plots) {
     write_run_plots(o.out_dir, res,
                     label + " on " + o.data.data + ", seed " + std::to_string(o.seed));
-    write_run_boundary(o.out_dir, net, stdz, data,
-                       label + " on " + o.data.data + ", seed " + std::to_string(o.seed) +
-                           " (init " + o.init + (stdz.empty() ? ", raw inputs" : ", standardised") +
-                           (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm)
-                                                 : ", no clipping") +
-                           ")");
+    write_run_boundary(
+        o.out_dir, net, stdz, data,
+        label + " on " + o.data.data + ", seed " + std::to_string(o.seed) + " (init " + o.init +
+            (stdz.empty() ? ", raw inputs" : ", standardised") +
+            (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm) : ", no clipping") +
+            ")");
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;

@@ -164,6 +164,8 @@ const Register reg{
            ->capture_default_str();
        sub.add_option("--batch-order", t.batch_order,
                       "file: one line per step, the 0-based sample indices of its batch");
+       sub.add_option("--checkpoint-every", t.checkpoint_every,
+                      "write a checkpoint every K epochs and at the end (0: only at the end)");
        sub.add_option("--eval-every", t.eval_every,
                       "also evaluate every N steps (default: about 10 times per run)");
        sub.add_option("--resume", t.resume, "continue the run in this folder");
@@ -182,13 +184,14 @@ const Register reg{
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
          if (!o->t.resume.empty()) {
-           for (const char* f : {"--preset",      "--arch",        "--input",
-                                 "--data",        "--data-dir",    "--batch-size",
-                                 "--lr",          "--momentum",    "--weight-decay",
-                                 "--nesterov",    "--seed",        "--threads",
-                                 "--init",        "--batch-order", "--clip-grad-norm",
-                                 "--standardize", "--normalize",   "--train-limit",
-                                 "--test-limit",  "--eval-every",  "--seed-settings"}) {
+           for (const char* f : {"--preset",       "--arch",        "--input",
+                                 "--data",         "--data-dir",    "--batch-size",
+                                 "--lr",           "--momentum",    "--weight-decay",
+                                 "--nesterov",     "--seed",        "--threads",
+                                 "--init",         "--batch-order", "--clip-grad-norm",
+                                 "--standardize",  "--normalize",   "--train-limit",
+                                 "--test-limit",   "--eval-every",  "--checkpoint-every",
+                                 "--seed-settings"}) {
              if (sub.count(f) > 0) {
                throw UsageError(std::string(f) +
                                 ": not with --resume, which continues with the "

@@ -25,6 +25,7 @@ inline void apply_preset_defaults(TrainOptions& t, const CLI::App& sub, bool see
   if (unset("--init")) t.init = d->init;
   if (unset("--clip-grad-norm")) t.clip_grad_norm = d->clip_grad_norm;
   if (unset("--standardize") && unset("--no-standardize")) t.standardize = d->standardize;
+  if (unset("--checkpoint-every")) t.checkpoint_every = d->checkpoint_every;
 }
 
 }  // namespace handgrad::cli

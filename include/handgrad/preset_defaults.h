@@ -16,6 +16,7 @@ struct PresetDefaults {
   std::string init;       // torch | he | xavier
   double clip_grad_norm;  // 0 = off
   bool standardize;
+  int checkpoint_every;  // epochs
 };
 
 // The seed report's Part 2 run exactly (Table 5, PyTorch's default init,

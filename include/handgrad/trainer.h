@@ -39,6 +39,7 @@ struct TrainOptions {
   std::string out_dir;         // "" -> runs/<preset>-<UTC timestamp>
   std::string init = "torch";  // torch | he | xavier | a safetensors file
   std::string batch_order;     // file: one line per step, sample indices
+  int checkpoint_every = 1;    // epochs between checkpoints (0: only at the end)
   long eval_every = 0;         // also evaluate every N steps (0: ~10 times per run)
   std::string resume;          // run folder to continue
   double clip_grad_norm = 0;   // > 0: clip the global L2 norm of the gradient

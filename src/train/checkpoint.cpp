@@ -38,6 +38,7 @@ json settings(const TrainOptions& o) {
               {"init", o.init},
               {"batch_order", o.batch_order},
               {"eval_every", o.eval_every},
+              {"checkpoint_every", o.checkpoint_every},
               {"clip_grad_norm", o.clip_grad_norm},
               {"standardize", o.standardize},
               {"normalize", o.normalize}};
@@ -49,7 +50,9 @@ json row_json(const EvalRow& r) {
 
 }  // namespace
 
-std::string settings_json(const TrainOptions& o) { return settings(o).dump(); }
+std::string settings_json(const TrainOptions& o) {
+  return settings(o).dump();
+}
 
 TrainOptions settings_from_json(const std::string& text, const std::string& where) {
   TrainOptions o;
@@ -79,6 +82,7 @@ TrainOptions settings_from_json(const std::string& text, const std::string& wher
     o.init = j.at("init");
     o.batch_order = j.at("batch_order");
     o.eval_every = j.at("eval_every");
+    o.checkpoint_every = j.value("checkpoint_every", 1);
     o.clip_grad_norm = j.at("clip_grad_norm");
     o.standardize = j.at("standardize");
     o.normalize = j.value("normalize", false);

@@ -45,6 +45,7 @@ void validate_options(const TrainOptions& o) {
   }
   if (o.threads < 0) throw UsageError("--threads: must be >= 1");
   if (o.eval_every < 0) throw UsageError("--eval-every: must be >= 0");
+  if (o.checkpoint_every < 0) throw UsageError("--checkpoint-every: must be >= 0");
   if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
     throw UsageError("--clip-grad-norm: must be a number > 0 (0 = off)");
   }
@@ -343,10 +344,13 @@ TrainResult train(const TrainOptions& given) {
       st.epoch_loss_sum = 0;
       st.epoch_loss_count = 0;
     }
-    if (epoch_end || step == total || step % eval_every == 0) {
-      do_eval(step);
-    }
-    if (epoch_end || step == total) checkpoint(step, in_epoch);
+    // A checkpoint (and an evaluation with it) every --checkpoint-every
+    // epochs and at the end: 2-D runs have 100 tiny epochs, and fsync'ing
+    // three files after each would take longer than the training.
+    const bool save = step == total || (epoch_end && o.checkpoint_every > 0 &&
+                                        (step / spe) % o.checkpoint_every == 0);
+    if (save || step % eval_every == 0) do_eval(step);
+    if (save) checkpoint(step, in_epoch);
   }
   progress.finish();
 

@@ -13,9 +13,11 @@ namespace {
 // (an architecture string is user input: "linear(2000000000)" must be an
 // error, not a multi-terabyte allocation or an int overflow in a layer).
 // Per sample, every activation must stay below 2^26 values (256 MiB as
-// float); all parameters together below 2^28 (1 GiB as float).
+// float); all parameters together below 2^26 too (the seed networks have
+// about 10^5; a cap far above that still keeps one construction under a
+// second and its memory under 256 MiB).
 constexpr size_t kMaxActivation = size_t(1) << 26;
-constexpr size_t kMaxParams = size_t(1) << 28;
+constexpr size_t kMaxParams = size_t(1) << 26;
 
 void check_size(const Dims& d, const std::string& where) {
   size_t n = 1;

@@ -7,15 +7,22 @@ namespace handgrad {
 
 struct GrayImage {
   int width = 0, height = 0;
-  std::vector<float> pixels;  // (height, width), in [0, 1], 1 = white
+  std::vector<float> pixels;  // (height, width), in [0, 1], 1 = white; seen over black
+  // (height, width) opacity in [0, 1]; empty when the image is opaque. Lets
+  // a transparent background become the model's background either way.
+  std::vector<float> alpha;
 };
 
-// PNG (any colour type cairo reads) or PGM (P2/P5). Throws Error naming the
-// file for unreadable, truncated or oversized images.
+// PNG (any colour type cairo reads), PGM (P2/P5) or PPM (P3/P6), chosen by
+// the file's first bytes. Colour becomes luminance (0.299 R + 0.587 G +
+// 0.114 B). Throws Error naming the file for unreadable, truncated or
+// oversized images (more than 16384 pixels a side or 2^26 pixels).
 GrayImage read_gray_image(const std::string& path);
 
 // Resizes to (h, w) with area averaging; optionally inverts (black-on-white
-// drawings become white-on-black, like MNIST).
+// drawings become white-on-black, like MNIST). Transparent pixels are the
+// background: black without `invert`, white (so black after it) with it.
+// Returns (h, w) values in [0, 1].
 std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool invert);
 
 }  // namespace handgrad

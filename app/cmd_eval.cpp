@@ -1,0 +1,83 @@
+// handgrad eval: a saved model's accuracy, loss and confusion matrix on a
+// test set (by default the data it was trained on, from its metadata).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "data_flags.h"
+#include "handgrad/cpu.h"
+#include "handgrad/error.h"
+#include "handgrad/evaluate.h"
+#include "handgrad/safetensors.h"
+#include "handgrad/standardize.h"
+#include "handgrad/trainer.h"
+
+namespace handgrad::cli {
+namespace {
+
+struct Opts {
+  std::string model;
+  DataArgs data;
+  CLI::Option* data_opt = nullptr;
+  int threads = 0, test_limit = 0;
+  bool json = false;
+};
+
+int run(const Opts& o) {
+  LoadedModel m = load_model(o.model);
+  DataArgs args = o.data;
+  if (o.data_opt->count() == 0) {
+    // Not given: the model's own data (generators keep their n/noise/seed).
+    const DataArgs from_model = data_args_from_metadata(m.metadata);
+    if (!from_model.data.empty()) {
+      const DataArgs typed = args;
+      args = from_model;
+      if (!typed.data_dir.empty()) args.data_dir = typed.data_dir;
+      if (!typed.test_data.empty()) args.test_data = typed.test_data;
+    }
+  }
+  TrainTest data = load_data(args);
+  Dataset& test = data.test;
+  if (o.test_limit > 0 && o.test_limit < test.size()) {
+    test.y.resize(static_cast<size_t>(o.test_limit));
+    test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
+  }
+  check_data_fits(m.net, test, o.model + " on " + test.name);
+  const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
+  if (!st.empty()) {
+    if (st.mean.size() != test.sample_size()) {
+      throw Error(o.model + ": its standardisation has " + std::to_string(st.mean.size()) +
+                  " features but the data has " + std::to_string(test.sample_size()));
+    }
+    st.apply(test.x.data(), static_cast<size_t>(test.size()));
+  }
+  StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
+  const EvalResult r = evaluate(runner, m.net, test);
+  long correct = 0;
+  for (size_t i = 0; i < r.confusion.size(); ++i) correct += r.confusion[i][i];
+  std::printf("%s on %s: test accuracy %.4f (%ld/%d), test loss %.4f\n", o.model.c_str(),
+              test.name.c_str(), r.accuracy, correct, r.n, r.loss);
+  std::printf("confusion matrix (rows: true class, columns: predicted):\n%s",
+              format_confusion(r.confusion).c_str());
+  if (o.json) {
+    const nlohmann::json j{
+        {"test_accuracy", r.accuracy}, {"test_loss", r.loss}, {"n", r.n},
+        {"data", test.name},           {"model", o.model},    {"confusion", r.confusion}};
+    std::printf("%s\n", j.dump().c_str());
+  }
+  return 0;
+}
+
+const Register reg{
+    {"eval", "Evaluate a saved model: accuracy, loss, confusion matrix", [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       sub.add_option("--model", o->model, "model.safetensors")->required();
+       o->data_opt = add_data_flags(sub, o->data);
+       sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples");
+       sub.add_option("--threads", o->threads, "worker threads");
+       sub.add_flag("--json", o->json, "JSON summary as the last line");
+       return [o] { return run(*o); };
+     }}};
+
+}  // namespace
+}  // namespace handgrad::cli

@@ -1,0 +1,74 @@
+// handgrad predict: the top classes, with probabilities, for image files.
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "command.h"
+#include "handgrad/error.h"
+#include "handgrad/image.h"
+#include "handgrad/loss.h"
+#include "handgrad/safetensors.h"
+#include "handgrad/standardize.h"
+#include "handgrad/step.h"
+
+namespace handgrad::cli {
+namespace {
+
+struct Opts {
+  std::string model;
+  std::vector<std::string> images;
+  bool invert = false, json = false;
+  int top = 3;
+};
+
+int run(const Opts& o) {
+  if (o.top < 1) throw UsageError("--top: must be >= 1");
+  LoadedModel m = load_model(o.model);
+  const Dims in = m.net.input_dims();
+  if (in.size() != 3 || in[0] != 1) {
+    throw UsageError(o.model + ": the model takes inputs of shape " + dims_str(in) +
+                     ", not 1xHxW grayscale images");
+  }
+  const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
+  const int k = m.net.num_classes(), top = std::min(o.top, k);
+  StepRunner runner(m.net, 1);
+  nlohmann::json all = nlohmann::json::array();
+  std::vector<float> logits(static_cast<size_t>(k)), probs(static_cast<size_t>(k));
+  for (const auto& path : o.images) {
+    const GrayImage img = read_gray_image(path);
+    std::vector<float> x = to_model_input(img, in[1], in[2], o.invert);  // (1, H, W)
+    if (!st.empty()) st.apply(x.data(), 1);
+    runner.predict(x.data(), 1, logits.data());
+    softmax<float>(logits.data(), 1, k, probs.data());
+    std::vector<int> order(static_cast<size_t>(k));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return probs[a] > probs[b]; });
+    std::printf("%s:", path.c_str());
+    nlohmann::json tops = nlohmann::json::array();
+    for (int i = 0; i < top; ++i) {
+      const int c = order[static_cast<size_t>(i)];
+      std::printf("%s %d (%.3f)", i ? "," : "", c, probs[static_cast<size_t>(c)]);
+      tops.push_back({{"class", c}, {"probability", probs[static_cast<size_t>(c)]}});
+    }
+    std::printf("\n");
+    all.push_back({{"image", path}, {"prediction", order[0]}, {"top", tops}});
+  }
+  if (o.json)
+    std::printf("%s\n", nlohmann::json{{"model", o.model}, {"predictions", all}}.dump().c_str());
+  return 0;
+}
+
+const Register reg{
+    {"predict", "Classify image files (PNG or PGM) with a saved model", [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       sub.add_option("--model", o->model, "model.safetensors")->required();
+       sub.add_option("images", o->images, "PNG or PGM files")->required();
+       sub.add_flag("--invert", o->invert, "black-on-white drawings (MNIST is white on black)");
+       sub.add_option("--top", o->top, "classes listed per image")->capture_default_str();
+       sub.add_flag("--json", o->json, "JSON summary as the last line");
+       return [o] { return run(*o); };
+     }}};
+
+}  // namespace
+}  // namespace handgrad::cli

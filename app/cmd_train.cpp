@@ -1,0 +1,193 @@
+// handgrad train: trains a network and reports on the test set; --seeds N
+// repeats it for N seeds and prints the spread of test accuracy.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "data_flags.h"
+#include "handgrad/error.h"
+#include "handgrad/evaluate.h"
+#include "handgrad/trainer.h"
+
+namespace handgrad::cli {
+namespace {
+
+struct Opts {
+  TrainOptions t;
+  int seeds = 1;
+  bool json = false;
+};
+
+void print_report(const TrainResult& r) {
+  long correct = 0, total = 0;
+  for (size_t i = 0; i < r.confusion.size(); ++i) {
+    for (size_t j = 0; j < r.confusion[i].size(); ++j) {
+      total += r.confusion[i][j];
+      if (i == j) correct += r.confusion[i][j];
+    }
+  }
+  std::printf("test accuracy %.4f (%ld/%ld), test loss %.4f\n", r.test_accuracy, correct, total,
+              r.test_loss);
+  std::printf("confusion matrix (rows: true class, columns: predicted):\n%s",
+              format_confusion(r.confusion).c_str());
+  std::printf("trained %ld steps, %ld samples in %.1f s: %.0f samples/s; wall time %.1f s\n",
+              r.steps, r.samples, r.train_seconds, r.samples_per_second, r.wall_seconds);
+  std::string relu;
+  for (const auto& d : r.relu) {
+    relu += (relu.empty() ? "" : ", ") + std::string("layer ") + std::to_string(d.layer) + " " +
+            std::to_string(d.dead) + "/" + std::to_string(d.total) + " " + d.what;
+  }
+  if (!relu.empty())
+    std::printf("dead ReLU units (never active on the training set): %s\n", relu.c_str());
+  for (const auto& w : r.warnings) std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
+  std::printf("model: %s\n", r.model_path.c_str());
+}
+
+nlohmann::json result_json(const TrainResult& r) {
+  nlohmann::json relu = nlohmann::json::array();
+  for (const auto& d : r.relu) {
+    relu.push_back({{"layer", d.layer}, {"what", d.what}, {"dead", d.dead}, {"total", d.total}});
+  }
+  return {{"test_accuracy", r.test_accuracy},
+          {"test_loss", r.test_loss},
+          {"train_seconds", r.train_seconds},
+          {"wall_seconds", r.wall_seconds},
+          {"samples_per_second", r.samples_per_second},
+          {"steps", r.steps},
+          {"model", r.model_path},
+          {"out", r.out_dir},
+          {"confusion", r.confusion},
+          {"dead_relu", relu},
+          {"warnings", r.warnings}};
+}
+
+int run_one(const Opts& o) {
+  const TrainResult r = train(o.t);
+  print_report(r);
+  if (o.json) std::printf("%s\n", result_json(r).dump().c_str());
+  return 0;
+}
+
+int run_seeds(const Opts& o) {
+  if (!o.t.resume.empty()) throw UsageError("--seeds: cannot be combined with --resume");
+  const std::string base = o.t.out_dir.empty() ? default_run_dir(o.t) : o.t.out_dir;
+  std::vector<TrainResult> runs;
+  std::vector<double> acc;
+  for (int i = 0; i < o.seeds; ++i) {
+    TrainOptions t = o.t;
+    t.seed = o.t.seed + static_cast<uint64_t>(i);
+    t.out_dir = base + "/seed-" + std::to_string(t.seed);
+    runs.push_back(train(t));
+    acc.push_back(runs.back().test_accuracy);
+    std::printf("seed %llu: test accuracy %.4f, test loss %.4f, %.1f s\n",
+                static_cast<unsigned long long>(t.seed), runs.back().test_accuracy,
+                runs.back().test_loss, runs.back().wall_seconds);
+    for (const auto& w : runs.back().warnings) {
+      std::fprintf(stderr, "handgrad: warning: seed %llu: %s\n",
+                   static_cast<unsigned long long>(t.seed), w.c_str());
+    }
+    std::fflush(stdout);
+  }
+  std::vector<double> sorted = acc;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  // "At chance": within 5 points of always guessing one of K classes.
+  const double chance = 1.0 / std::max(1, runs.front().num_classes);
+  const long at_chance =
+      std::count_if(acc.begin(), acc.end(), [&](double a) { return a < chance + 0.05; });
+  std::printf(
+      "%zu seeds (%llu..%llu): test accuracy min %.4f, median %.4f, max %.4f; "
+      "%ld at chance (< %.2f)\n",
+      n, static_cast<unsigned long long>(o.t.seed),
+      static_cast<unsigned long long>(o.t.seed + n - 1), sorted.front(), median, sorted.back(),
+      at_chance, chance + 0.05);
+  if (o.json) {
+    nlohmann::json per = nlohmann::json::array();
+    double secs = 0, samples = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      per.push_back({{"seed", o.t.seed + i},
+                     {"test_accuracy", runs[i].test_accuracy},
+                     {"test_loss", runs[i].test_loss},
+                     {"model", runs[i].model_path}});
+      secs += runs[i].train_seconds;
+      samples += static_cast<double>(runs[i].samples);
+    }
+    const nlohmann::json j{{"test_accuracy", median},
+                           {"test_accuracy_min", sorted.front()},
+                           {"test_accuracy_median", median},
+                           {"test_accuracy_max", sorted.back()},
+                           {"at_chance", at_chance},
+                           {"test_loss", runs.front().test_loss},
+                           {"train_seconds", secs},
+                           {"samples_per_second", samples / std::max(1e-9, secs)},
+                           {"model", runs.front().model_path},
+                           {"out", base},
+                           {"seeds", per}};
+    std::printf("%s\n", j.dump().c_str());
+  }
+  return 0;
+}
+
+const Register reg{
+    {"train", "Train a network (default: the seed's CNN on MNIST, 2 epochs)", [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       TrainOptions& t = o->t;
+       sub.add_option("--preset", t.preset, "seed-cnn, seed-mlp or seed-2d")->capture_default_str();
+       sub.add_option("--arch", t.arch, "architecture string instead of a preset");
+       sub.add_option("--input", t.input, "input shape for --arch (default: the data's)");
+       add_data_flags(sub, t.data);
+       sub.add_option("--train-limit", t.train_limit, "use only the first N training samples");
+       sub.add_option("--test-limit", t.test_limit, "evaluate on the first N test samples");
+       auto* epochs = sub.add_option("--epochs", t.epochs, "passes over the training set")
+                          ->capture_default_str();
+       sub.add_option("--iterations", t.iterations, "stop after N steps instead")->excludes(epochs);
+       sub.add_option("--batch-size", t.batch_size, "samples per step (last batch partial)")
+           ->capture_default_str();
+       sub.add_option("--lr", t.sgd.lr, "learning rate")->capture_default_str();
+       sub.add_option("--momentum", t.sgd.momentum, "SGD momentum")->capture_default_str();
+       sub.add_option("--weight-decay", t.sgd.weight_decay, "L2 weight decay")
+           ->capture_default_str();
+       sub.add_flag("--nesterov", t.sgd.nesterov, "Nesterov momentum");
+       sub.add_option("--seed", t.seed, "random seed (init and shuffling)")->capture_default_str();
+       sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
+           ->capture_default_str();
+       sub.add_option("--threads", t.threads, "worker threads (default: all cores)");
+       sub.add_option("--out", t.out_dir, "run folder (default: runs/<preset>-<time>)");
+       sub.add_option("--init", t.init, "torch, he, xavier, or a .safetensors file to start from")
+           ->capture_default_str();
+       sub.add_option("--batch-order", t.batch_order,
+                      "file: one line per step, the 0-based sample indices of its batch");
+       sub.add_option("--eval-every", t.eval_every, "also evaluate every N steps");
+       sub.add_option("--resume", t.resume, "continue the run in this folder");
+       sub.add_option("--clip-grad-norm", t.clip_grad_norm,
+                      "clip the global gradient L2 norm to X (0 = off)");
+       sub.add_flag("--standardize", t.standardize,
+                    "standardise each input feature with the training set's mean and std");
+       sub.add_flag("--quiet", t.quiet, "no progress on stderr");
+       sub.add_flag("--json", o->json, "print a JSON summary as the last line of stdout");
+       return [o, epochs, &sub] {
+         o->t.epochs_given = epochs->count() > 0;
+         if (!o->t.resume.empty()) {
+           for (const char* f :
+                {"--preset", "--arch", "--input", "--data", "--data-dir", "--batch-size", "--lr",
+                 "--momentum", "--weight-decay", "--nesterov", "--seed", "--threads", "--init",
+                 "--batch-order", "--clip-grad-norm", "--standardize", "--train-limit",
+                 "--test-limit", "--eval-every"}) {
+             if (sub.count(f) > 0) {
+               throw UsageError(std::string(f) +
+                                ": not with --resume, which continues with the "
+                                "run's own settings (only --epochs, --iterations, --out, --quiet "
+                                "and --json may change)");
+             }
+           }
+         }
+         if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
+         return o->seeds > 1 ? run_seeds(*o) : run_one(*o);
+       };
+     }}};
+
+}  // namespace
+}  // namespace handgrad::cli

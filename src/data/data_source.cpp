@@ -1,0 +1,42 @@
+// --data NAME -> train and test sets. The IDX datasets live here; the 2-D
+// generators and CSV files are added beside them (see data_source.h).
+#include "handgrad/data_source.h"
+
+#include "handgrad/error.h"
+#include "handgrad/idx.h"
+
+namespace handgrad {
+
+namespace {
+
+bool is_idx_dataset(const std::string& name) { return name == "mnist" || name == "fashion-mnist"; }
+
+TrainTest load_idx_dataset(const DataArgs& a) {
+  if (!a.test_data.empty()) {
+    throw UsageError("--test-data: only for CSV data; " + a.data + " has its own test split");
+  }
+  const std::string dir = find_dataset_dir(a.data, a.data_dir);
+  TrainTest tt{load_mnist_split(dir, "train"), load_mnist_split(dir, "test")};
+  tt.train.name = a.data + "/train";
+  tt.test.name = a.data + "/test";
+  if (tt.train.sample_dims != tt.test.sample_dims) {
+    throw Error(dir + ": train images are " + dims_str(tt.train.sample_dims) +
+                " but test images are " + dims_str(tt.test.sample_dims));
+  }
+  return tt;
+}
+
+}  // namespace
+
+TrainTest load_data(const DataArgs& args) {
+  if (args.data.empty()) throw UsageError("--data: give a dataset name or a .csv file");
+  if (is_idx_dataset(args.data)) return load_idx_dataset(args);
+  if (!args.data_dir.empty()) {
+    throw UsageError("--data-dir: only for mnist and fashion-mnist, not '" + args.data + "'");
+  }
+  throw UsageError("--data: unknown dataset '" + args.data +
+                   "' (known: mnist, fashion-mnist; 2-D generators and CSV files are not "
+                   "built into this version yet)");
+}
+
+}  // namespace handgrad

@@ -1,0 +1,181 @@
+#include "checkpoint.h"
+
+#include <nlohmann/json.hpp>
+
+#include "handgrad/error.h"
+#include "handgrad/io.h"
+#include "handgrad/safetensors.h"
+
+namespace handgrad {
+
+using nlohmann::json;
+
+namespace {
+
+json settings(const TrainOptions& o) {
+  const DataArgs& d = o.data;
+  return json{{"preset", o.preset},
+              {"arch", o.arch},
+              {"input", o.input},
+              {"data", d.data},
+              {"data_dir", d.data_dir},
+              {"test_data", d.test_data},
+              {"n", d.n},
+              {"noise", d.noise},
+              {"data_seed", d.seed},
+              {"test_fraction", d.test_fraction},
+              {"train_limit", o.train_limit},
+              {"test_limit", o.test_limit},
+              {"epochs", o.epochs},
+              {"iterations", o.iterations},
+              {"batch_size", o.batch_size},
+              {"lr", o.sgd.lr},
+              {"momentum", o.sgd.momentum},
+              {"weight_decay", o.sgd.weight_decay},
+              {"nesterov", o.sgd.nesterov},
+              {"seed", o.seed},
+              {"threads", o.threads},
+              {"init", o.init},
+              {"batch_order", o.batch_order},
+              {"eval_every", o.eval_every},
+              {"clip_grad_norm", o.clip_grad_norm},
+              {"standardize", o.standardize}};
+}
+
+json row_json(const EvalRow& r) {
+  return json{r.step, r.epoch, r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second};
+}
+
+}  // namespace
+
+std::string settings_json(const TrainOptions& o) { return settings(o).dump(); }
+
+TrainOptions settings_from_json(const std::string& text, const std::string& where) {
+  TrainOptions o;
+  try {
+    const json j = json::parse(text);
+    o.preset = j.at("preset");
+    o.arch = j.at("arch");
+    o.input = j.at("input");
+    o.data.data = j.at("data");
+    o.data.data_dir = j.at("data_dir");
+    o.data.test_data = j.at("test_data");
+    o.data.n = j.at("n");
+    o.data.noise = j.at("noise");
+    o.data.seed = j.at("data_seed");
+    o.data.test_fraction = j.at("test_fraction");
+    o.train_limit = j.at("train_limit");
+    o.test_limit = j.at("test_limit");
+    o.epochs = j.at("epochs");
+    o.iterations = j.at("iterations");
+    o.batch_size = j.at("batch_size");
+    o.sgd.lr = j.at("lr");
+    o.sgd.momentum = j.at("momentum");
+    o.sgd.weight_decay = j.at("weight_decay");
+    o.sgd.nesterov = j.at("nesterov");
+    o.seed = j.at("seed");
+    o.threads = j.at("threads");
+    o.init = j.at("init");
+    o.batch_order = j.at("batch_order");
+    o.eval_every = j.at("eval_every");
+    o.clip_grad_norm = j.at("clip_grad_norm");
+    o.standardize = j.at("standardize");
+  } catch (const json::exception& e) {
+    throw Error(where + ": bad training settings (" + std::string(e.what()) + ")");
+  }
+  return o;
+}
+
+void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
+                      const TrainOptions& o, const TrainState& st,
+                      const std::map<std::string, std::string>& model_extra) {
+  save_model(dir + "/model.safetensors", net, model_extra);
+
+  SafeTensors opt;
+  opt.metadata = {{"step", std::to_string(st.step)}, {"optimizer", "sgd"}};
+  const float* v = sgd.velocity().data();
+  for (const auto& p : net.param_info()) {
+    opt.tensors.push_back({p.name + ".momentum_buffer", p.dims,
+                           std::vector<float>(v + p.offset, v + p.offset + p.size)});
+  }
+  write_safetensors(dir + "/optimizer.safetensors", opt);
+
+  json hist = json::array();
+  for (const auto& r : st.history) hist.push_back(row_json(r));
+  const json j{{"format", "handgrad-train-state"},
+               {"version", 1},
+               {"step", st.step},
+               {"samples", st.samples},
+               {"rng", st.rng},
+               {"train_seconds", st.train_seconds},
+               {"epoch_loss_sum", st.epoch_loss_sum},
+               {"epoch_loss_count", st.epoch_loss_count},
+               {"eval_loss_sum", st.eval_loss_sum},
+               {"eval_loss_count", st.eval_loss_count},
+               {"finished", st.finished},
+               {"history", hist},
+               {"settings", settings(o)}};
+  write_file_atomic(dir + "/state.json", j.dump(1) + "\n");
+}
+
+Checkpoint read_checkpoint_state(const std::string& dir) {
+  const std::string path = dir + "/state.json";
+  Checkpoint c;
+  json j;
+  try {
+    j = json::parse(read_file(path, size_t(1) << 28));
+  } catch (const json::exception& e) {
+    throw Error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  try {
+    if (j.at("format") != "handgrad-train-state") throw Error(path + ": not a handgrad state");
+    TrainState& s = c.state;
+    s.step = j.at("step");
+    s.samples = j.at("samples");
+    s.rng = j.at("rng").get<std::vector<uint64_t>>();
+    s.train_seconds = j.at("train_seconds");
+    s.epoch_loss_sum = j.at("epoch_loss_sum");
+    s.epoch_loss_count = j.at("epoch_loss_count");
+    s.eval_loss_sum = j.at("eval_loss_sum");
+    s.eval_loss_count = j.at("eval_loss_count");
+    s.finished = j.at("finished");
+    for (const auto& r : j.at("history")) {
+      s.history.push_back({r.at(0), r.at(1), r.at(2), r.at(3), r.at(4), r.at(5)});
+    }
+    c.options = settings_from_json(j.at("settings").dump(), path);
+  } catch (const json::exception& e) {
+    throw Error(path + ": missing or malformed field (" + std::string(e.what()) + ")");
+  }
+  return c;
+}
+
+std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
+                                                           Network<float>& net, Sgd<float>& sgd) {
+  const std::string mpath = dir + "/model.safetensors", opath = dir + "/optimizer.safetensors";
+  const SafeTensors model = read_safetensors(mpath);
+  const auto ms = model.metadata.find("step");
+  if (ms == model.metadata.end() || ms->second != std::to_string(step)) {
+    throw Error(mpath + ": was not written at step " + std::to_string(step) +
+                " like state.json; the checkpoint is inconsistent");
+  }
+  load_params(model, net, mpath);
+  const SafeTensors opt = read_safetensors(opath);
+  const auto os = opt.metadata.find("step");
+  if (os == opt.metadata.end() || os->second != std::to_string(step)) {
+    throw Error(opath + ": was not written at step " + std::to_string(step) +
+                " like state.json; the checkpoint is inconsistent");
+  }
+  float* v = sgd.velocity().data();
+  for (const auto& p : net.param_info()) {
+    const NamedTensor* t = opt.find(p.name + ".momentum_buffer");
+    if (!t) throw Error(opath + ": missing tensor '" + p.name + ".momentum_buffer'");
+    if (t->shape != p.dims || t->data.size() != p.size) {
+      throw Error(opath + ": tensor '" + t->name + "' has shape " + dims_str(t->shape) +
+                  ", expected " + dims_str(p.dims));
+    }
+    std::copy(t->data.begin(), t->data.end(), v + p.offset);
+  }
+  return model.metadata;
+}
+
+}  // namespace handgrad

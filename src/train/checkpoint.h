@@ -1,0 +1,51 @@
+#pragma once
+// Checkpoints of a run folder: model.safetensors (parameters + metadata),
+// optimizer.safetensors (momentum buffers, "<param>.momentum_buffer") and
+// state.json (where the run is, the shuffling rng, the settings, the
+// metrics so far). Each is written atomically; state.json goes last and all
+// three carry the step, so a resume never mixes two checkpoints.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "handgrad/network.h"
+#include "handgrad/optim.h"
+#include "handgrad/trainer.h"
+
+namespace handgrad {
+
+struct TrainState {
+  long step = 0;              // completed steps
+  long samples = 0;           // samples trained on
+  std::vector<uint64_t> rng;  // shuffling rng at the start of the epoch holding `step`
+  double train_seconds = 0;   // time in steps so far
+  double epoch_loss_sum = 0;  // of the current epoch's steps
+  long epoch_loss_count = 0;
+  double eval_loss_sum = 0;  // since the last evaluation row
+  long eval_loss_count = 0;
+  std::vector<EvalRow> history;
+  bool finished = false;
+};
+
+// The settings that define a run (not where it writes or how it talks).
+std::string settings_json(const TrainOptions& o);
+TrainOptions settings_from_json(const std::string& json, const std::string& where);
+
+// Writes model, optimizer and state, in that order.
+void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
+                      const TrainOptions& o, const TrainState& st,
+                      const std::map<std::string, std::string>& model_extra);
+
+struct Checkpoint {
+  TrainOptions options;
+  TrainState state;
+};
+// Reads DIR/state.json. Throws Error naming the file.
+Checkpoint read_checkpoint_state(const std::string& dir);
+// Loads DIR/model.safetensors into net and the momentum buffers into sgd,
+// checking both were written at `step`. Returns the model's metadata.
+std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
+                                                           Network<float>& net, Sgd<float>& sgd);
+
+}  // namespace handgrad

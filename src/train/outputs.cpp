@@ -1,0 +1,50 @@
+#include "outputs.h"
+
+#include <cstdio>
+
+#include "handgrad/io.h"
+#include "handgrad/plot.h"
+
+namespace handgrad {
+
+void write_metrics_csv(const std::string& path, const std::vector<EvalRow>& rows) {
+  std::string s = "step,epoch,train_loss,test_loss,test_accuracy,samples_per_second\n";
+  char buf[256];
+  for (const auto& r : rows) {
+    std::snprintf(buf, sizeof buf, "%ld,%.6g,%.6g,%.6g,%.6g,%.1f\n", r.step, r.epoch, r.train_loss,
+                  r.test_loss, r.test_accuracy, r.samples_per_second);
+    s += buf;
+  }
+  write_file_atomic(path, s);
+}
+
+void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title) {
+  Series train_loss{"train loss (mean over the steps since the last point)", {}, {}, palette(0)};
+  Series test_loss{"test loss", {}, {}, palette(1)};
+  Series acc{"test accuracy", {}, {}, palette(2)};
+  for (const auto& h : r.history) {
+    train_loss.x.push_back(h.epoch);
+    train_loss.y.push_back(h.train_loss);
+    test_loss.x.push_back(h.epoch);
+    test_loss.y.push_back(h.test_loss);
+    acc.x.push_back(h.epoch);
+    acc.y.push_back(h.test_accuracy);
+  }
+  LineChart loss{"Loss: " + title, "epoch", "cross-entropy loss", {train_loss, test_loss}};
+  loss.x_from_zero = loss.y_from_zero = true;
+  write_line_chart(dir + "/loss.png", loss);
+  char t[160];
+  std::snprintf(t, sizeof t, "Test accuracy: %s (final %.4f)", title.c_str(), r.test_accuracy);
+  LineChart accuracy{t, "epoch", "test accuracy", {acc}};
+  accuracy.x_from_zero = true;
+  write_line_chart(dir + "/accuracy.png", accuracy);
+  long n = 0;
+  for (const auto& row : r.confusion) {
+    for (long v : row) n += v;
+  }
+  std::snprintf(t, sizeof t, "Confusion matrix: %ld test samples, accuracy %.4f", n,
+                r.test_accuracy);
+  write_confusion_png(dir + "/confusion.png", r.confusion, t);
+}
+
+}  // namespace handgrad

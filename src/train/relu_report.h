@@ -1,0 +1,15 @@
+#pragma once
+// Dead ReLU units: units (features of a flat activation, channels of a
+// (C, H, W) one) that are never positive on any of the given samples.
+#include <vector>
+
+#include "handgrad/dataset.h"
+#include "handgrad/network.h"
+#include "handgrad/trainer.h"
+
+namespace handgrad {
+
+// Scans the first `limit` samples of d (all if limit <= 0).
+std::vector<ReluReport> dead_relu_report(const Network<float>& net, const Dataset& d, int limit);
+
+}  // namespace handgrad

@@ -1,0 +1,102 @@
+#pragma once
+// Helpers for the training tests: a small synthetic IDX dataset written to a
+// temporary folder (so the tests need no MNIST), and running the CLI.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "handgrad/rng.h"
+
+namespace hgtest {
+
+namespace fs = std::filesystem;
+
+inline std::string temp_dir(const std::string& name) {
+  const fs::path d =
+      fs::path(::testing::TempDir()) / ("hg_train_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+inline void put_be32(std::ofstream& f, uint32_t v) {
+  const unsigned char b[4] = {static_cast<unsigned char>(v >> 24),
+                              static_cast<unsigned char>(v >> 16),
+                              static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+  f.write(reinterpret_cast<const char*>(b), 4);
+}
+
+// Writes images (magic 2051) and labels (magic 2049). Class c is a bright
+// horizontal bar at rows 2c+4..2c+5 over uniform noise: learnable in a few
+// steps, yet not trivially identical samples.
+inline void write_idx_pair(const std::string& images, const std::string& labels, int n,
+                           uint64_t seed, int classes = 10) {
+  handgrad::Rng rng(seed);
+  std::ofstream fi(images, std::ios::binary), fl(labels, std::ios::binary);
+  put_be32(fi, 2051);
+  put_be32(fi, static_cast<uint32_t>(n));
+  put_be32(fi, 28);
+  put_be32(fi, 28);
+  put_be32(fl, 2049);
+  put_be32(fl, static_cast<uint32_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const int c = static_cast<int>(rng.below(static_cast<uint64_t>(classes)));
+    for (int r = 0; r < 28; ++r) {
+      for (int col = 0; col < 28; ++col) {
+        int v = static_cast<int>(rng.below(90));
+        if (r == 2 * c + 4 || r == 2 * c + 5) v = 160 + static_cast<int>(rng.below(96));
+        fi.put(static_cast<char>(v));
+      }
+    }
+    fl.put(static_cast<char>(c));
+  }
+}
+
+// A folder with the four standard MNIST file names, raw (not gzipped).
+inline std::string synthetic_mnist(const std::string& name, int n_train = 600, int n_test = 200) {
+  const std::string d = temp_dir(name);
+  write_idx_pair(d + "/train-images-idx3-ubyte", d + "/train-labels-idx1-ubyte", n_train, 1);
+  write_idx_pair(d + "/t10k-images-idx3-ubyte", d + "/t10k-labels-idx1-ubyte", n_test, 2);
+  return d;
+}
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs `handgrad <args>` through the shell; args are already quoted.
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  static int counter = 0;
+  const std::string base = temp_dir("cli_" + std::to_string(counter++));
+  const std::string cmd =
+      env + " " + HANDGRAD_BIN + " " + args + " >" + base + "/out 2>" + base + "/err";
+  const int status = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(base + "/out");
+  r.err = slurp(base + "/err");
+  return r;
+}
+
+// Number of lines in s.
+inline int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace hgtest

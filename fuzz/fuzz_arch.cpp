@@ -1,4 +1,4 @@
-// libFuzzer entry for the architecture parser and network construction.
+// libFuzzer entry; the harness is in harness_arch.h.
 #include "harness_arch.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-// libFuzzer entry for the CSV reader.
+// libFuzzer entry; the harness is in harness_csv.h.
 #include "harness_csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

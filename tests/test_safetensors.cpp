@@ -101,7 +101,7 @@ TEST(SafeTensors, RoundTripIsExact) {
     ASSERT_NE(u, nullptr) << t.name;
     EXPECT_EQ(u->shape, t.shape) << t.name;
     ASSERT_EQ(u->data.size(), t.data.size());
-    EXPECT_EQ(std::memcmp(u->data.data(), t.data.data(), t.data.size() * 4), 0) << t.name;
+    EXPECT_EQ(u->data, t.data) << t.name;
   }
   EXPECT_EQ(b.find("nope"), nullptr);
   // Sorted by offset, as written.

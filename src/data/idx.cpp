@@ -124,7 +124,7 @@ Idx read_idx(const std::string& path, uint32_t magic) {
   }
   // Grow as data actually arrives, so a .gz that lies about its size costs
   // no more memory than it really holds.
-  const size_t chunk = size_t(1) << 22;
+  const size_t chunk = size_t(1) << 20;
   while (idx.data.size() < claim) {
     const size_t have = idx.data.size();
     idx.data.resize(std::min<uint64_t>(claim, have + chunk));

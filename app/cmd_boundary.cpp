@@ -1,14 +1,18 @@
 // handgrad boundary: draws a trained 2-input model's decision regions and
-// boundary over the train and test points (see boundary_plot.h).
+// boundary over the train and test points (see boundary_plot.h). Without
+// --data it redraws the data the model was trained on (from its metadata).
 #include <cstdio>
 #include <filesystem>
 
 #include "command.h"
+#include "data_flags.h"
 #include "handgrad/boundary_plot.h"
 #include "handgrad/error.h"
 #include "handgrad/model_proba.h"
 #include "handgrad/points_source.h"
 #include "handgrad/safetensors.h"
+#include "handgrad/standardize.h"
+#include "handgrad/trainer.h"
 
 namespace handgrad::cli {
 namespace {
@@ -19,16 +23,21 @@ struct Opts {
   bool no_train = false;
 };
 
-int run(Opts o) {
-  if (o.model.empty()) throw UsageError("--model: give the model file (.safetensors)");
+int run(Opts o, bool data_given) {
   LoadedModel m = load_model(o.model);
   if (m.net.input_dims() != Dims{2}) {
     throw UsageError("--model: " + o.model + " takes input " + dims_str(m.net.input_dims()) +
                      "; boundary pictures need a model with 2 inputs");
   }
+  if (!data_given) {
+    o.data = data_args_from_metadata(m.metadata);
+    if (!is_points_data(o.data.data)) {
+      throw UsageError("--data: " + o.model +
+                       " does not record 2-D training data; give --data NAME or FILE.csv");
+    }
+  }
   const TrainTest tt = load_points(o.data, m.net.num_classes());
-  const InputScaling st = input_scaling_from_metadata(m.metadata, 2, o.model);
-  const ProbaFn proba = network_proba(m.net, st.mean, st.std);
+  const ProbaFn proba = network_proba(m.net, standardizer_from_metadata(m.metadata, o.model));
   BoundaryPlot p;
   const std::string model_name = std::filesystem::path(o.model).filename().string();
   p.title = o.title.empty() ? model_name + " on " + o.data.data : o.title;
@@ -37,7 +46,8 @@ int run(Opts o) {
   p.test = &tt.test;
   const double acc = write_boundary_plot(o.out, p, proba);
   std::printf("test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
-              st.mean.empty() ? "" : " (inputs standardised as stored in the model)",
+              m.metadata.count("standardize") ? " (inputs standardised as stored in the model)"
+                                              : "",
               o.out.c_str());
   return 0;
 }
@@ -47,19 +57,13 @@ const Register reg{
      [](CLI::App& sub) {
        auto o = std::make_shared<Opts>();
        sub.add_option("--model", o->model, "trained model (.safetensors)")->required();
-       sub.add_option("--data", o->data.data, "moons, circles, spirals, xor, blobs or FILE.csv")
-           ->required();
-       sub.add_option("--test-data", o->data.test_data, "separate test set (FILE.csv)");
-       sub.add_option("--n", o->data.n, "generators: number of points")->capture_default_str();
-       sub.add_option("--noise", o->data.noise, "generators: noise (default per generator)");
-       sub.add_option("--seed", o->data.seed, "generators and the split: seed")
-           ->capture_default_str();
-       sub.add_option("--test-fraction", o->data.test_fraction, "share of points for the test set")
-           ->capture_default_str();
+       CLI::Option* data = add_data_flags(sub, o->data);
+       data->description("moons, circles, spirals, xor, blobs or FILE.csv (default: the data "
+                         "the model was trained on)");
        sub.add_option("--out", o->out, "PNG file to write")->capture_default_str();
        sub.add_option("--title", o->title, "title line (default: model and data)");
        sub.add_flag("--no-train-points", o->no_train, "draw only the test points");
-       return [o] { return run(*o); };
+       return [o, data] { return run(*o, data->count() > 0); };
      }}};
 
 }  // namespace

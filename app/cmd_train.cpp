@@ -10,6 +10,7 @@
 #include "handgrad/error.h"
 #include "handgrad/evaluate.h"
 #include "handgrad/trainer.h"
+#include "preset_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -18,6 +19,7 @@ struct Opts {
   TrainOptions t;
   int seeds = 1;
   bool json = false;
+  bool seed_settings = false;
 };
 
 void print_report(const TrainResult& r) {
@@ -164,8 +166,12 @@ const Register reg{
        sub.add_option("--resume", t.resume, "continue the run in this folder");
        sub.add_option("--clip-grad-norm", t.clip_grad_norm,
                       "clip the global gradient L2 norm to X (0 = off)");
-       sub.add_flag("--standardize", t.standardize,
-                    "standardise each input feature with the training set's mean and std");
+       sub.add_flag("--standardize,!--no-standardize", t.standardize,
+                    "standardise each input feature with the training set's mean and std "
+                    "(seed-2d: on unless --no-standardize)");
+       sub.add_flag("--seed-settings", o->seed_settings,
+                    "seed-2d: the seed report's exact run (torch init, raw inputs, no "
+                    "clipping) instead of the robust defaults");
        sub.add_flag("--quiet", t.quiet, "no progress on stderr");
        sub.add_flag("--json", o->json, "print a JSON summary as the last line of stdout");
        return [o, epochs, &sub] {
@@ -174,7 +180,8 @@ const Register reg{
            for (const char* f :
                 {"--preset", "--arch", "--input", "--data", "--data-dir", "--batch-size", "--lr",
                  "--momentum", "--weight-decay", "--nesterov", "--seed", "--threads", "--init",
-                 "--batch-order", "--clip-grad-norm", "--standardize", "--train-limit",
+                 "--batch-order", "--clip-grad-norm", "--standardize", "--no-standardize",
+                 "--seed-settings", "--train-limit",
                  "--test-limit", "--eval-every"}) {
              if (sub.count(f) > 0) {
                throw UsageError(std::string(f) +
@@ -184,6 +191,7 @@ const Register reg{
              }
            }
          }
+         if (o->t.resume.empty()) apply_preset_defaults(o->t, sub, o->seed_settings);
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
          return o->seeds > 1 ? run_seeds(*o) : run_one(*o);
        };

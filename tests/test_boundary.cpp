@@ -57,26 +57,21 @@ TEST(ModelProba, AppliesStoredStandardization) {
   float p[2];
   network_proba(net)(x, 1, p);
   EXPECT_GT(p[0], 0.5f);  // x1 = 0.5 > 0: class 0
-  network_proba(net, {1.0f, 0.0f}, {1.0f, 1.0f})(x, 1, p);
+  Standardizer st;
+  st.mean = {1.0f, 0.0f};
+  st.std = {1.0f, 1.0f};
+  network_proba(net, st)(x, 1, p);
   EXPECT_GT(p[1], 0.5f);  // (0.5 - 1) / 1 < 0: class 1
-  const auto s = input_scaling_from_metadata(
-      {{kMetaStandardizeMean, "1,0"}, {kMetaStandardizeStd, "2,0.5"}}, 2, "m");
-  EXPECT_EQ(s.mean, (std::vector<float>{1, 0}));
-  EXPECT_EQ(s.std, (std::vector<float>{2, 0.5f}));
-  EXPECT_THROW(input_scaling_from_metadata({{kMetaStandardizeMean, "1,0"}}, 2, "m"), Error);
-  EXPECT_THROW(input_scaling_from_metadata(
-                   {{kMetaStandardizeMean, "1"}, {kMetaStandardizeStd, "1"}}, 2, "m"),
-               Error);
-  EXPECT_THROW(input_scaling_from_metadata(
-                   {{kMetaStandardizeMean, "1,x"}, {kMetaStandardizeStd, "1,1"}}, 2, "m"),
-               Error);
+  st.mean = {1.0f};
+  st.std = {1.0f};
+  EXPECT_THROW(network_proba(net, st), Error);
 }
 
 TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {
   test::TempDir dir("boundary");
   save_sign_model(dir.file("m.safetensors"));
   save_sign_model(dir.file("shifted.safetensors"),
-                  {{kMetaStandardizeMean, "1.5,0"}, {kMetaStandardizeStd, "1,1"}});
+                  {{"standardize", R"({"mean":[1.5,0],"std":[1,1]})"}});
   test::write_text(dir.file("train.csv"), "x1,x2,label\n-1,0,1\n1,1,0\n-2,1,1\n2,-1,0\n");
   // Three of four right for the sign model (x1 = 1 is class 1 but x1 > 0).
   test::write_text(dir.file("test.csv"), "x1,x2,label\n-1,1,1\n1,0,1\n3,1,0\n-3,0,1\n");

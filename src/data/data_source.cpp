@@ -4,6 +4,7 @@
 
 #include "handgrad/error.h"
 #include "handgrad/idx.h"
+#include "handgrad/points_source.h"
 
 namespace handgrad {
 
@@ -34,9 +35,10 @@ TrainTest load_data(const DataArgs& args) {
   if (!args.data_dir.empty()) {
     throw UsageError("--data-dir: only for mnist and fashion-mnist, not '" + args.data + "'");
   }
+  if (is_points_data(args.data)) return load_points(args);
   throw UsageError("--data: unknown dataset '" + args.data +
-                   "' (known: mnist, fashion-mnist; 2-D generators and CSV files are not "
-                   "built into this version yet)");
+                   "' (known: mnist, fashion-mnist, moons, circles, spirals, xor, blobs, or a "
+                   "FILE.csv with rows x1,...,xF,label)");
 }
 
 }  // namespace handgrad

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "batch_order.h"
+#include "boundary_output.h"
 #include "checkpoint.h"
 #include "handgrad/arch.h"
 #include "handgrad/cpu.h"
@@ -215,7 +216,10 @@ TrainResult train(const TrainOptions& given) {
         data.train.name + " (" + std::to_string(n_train) + " samples, test " +
         std::to_string(data.test.size()) + "), " + std::to_string(total) + " steps of batch " +
         (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", lr " +
-        fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", seed " +
+        fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", init " + o.init +
+        (o.standardize ? ", standardised inputs" : "") +
+        (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") +
+        ", seed " +
         std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " + o.out_dir +
         (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
   }
@@ -355,6 +359,8 @@ TrainResult train(const TrainOptions& given) {
   if (o.plots) {
     write_run_plots(o.out_dir, res,
                     label + " on " + o.data.data + ", seed " + std::to_string(o.seed));
+    write_run_boundary(o.out_dir, net, stdz, data,
+                       label + " on " + o.data.data + ", seed " + std::to_string(o.seed));
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;

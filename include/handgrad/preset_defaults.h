@@ -1,0 +1,31 @@
+#pragma once
+// What a preset brings to `handgrad train` for every flag the user did not
+// type. The seed-2d numbers live here and nowhere else: the seed report's
+// Part 2 hyperparameters plus the robustness settings chosen by the
+// measurements in docs/part2.md.
+#include <optional>
+#include <string>
+
+namespace handgrad {
+
+struct PresetDefaults {
+  std::string data;
+  int epochs;
+  int batch_size;
+  double lr, momentum;
+  std::string init;       // torch | he | xavier
+  double clip_grad_norm;  // 0 = off
+  bool standardize;
+};
+
+// The seed report's Part 2 run exactly (Table 5, PyTorch's default init,
+// raw inputs, no clipping): `handgrad train --preset seed-2d --seed-settings`.
+PresetDefaults seed_2d_seed_settings();
+// The same hyperparameters with He init, standardised inputs and the
+// gradient norm clipped at 1: the seed-2d default.
+PresetDefaults seed_2d_recommended();
+
+// nullopt for presets that keep the trainer's own defaults.
+std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool seed_settings);
+
+}  // namespace handgrad

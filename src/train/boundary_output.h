@@ -1,0 +1,17 @@
+#pragma once
+// boundary.png in a run folder whose network takes 2-D points.
+#include <string>
+
+#include "handgrad/data_source.h"
+#include "handgrad/network.h"
+#include "handgrad/standardize.h"
+
+namespace handgrad {
+
+// data: the train and test sets as the network saw them (standardised by
+// stdz when it is not empty); the picture shows them in the original
+// coordinates. Does nothing unless the network takes input {2}.
+void write_run_boundary(const std::string& dir, const Network<float>& net,
+                        const Standardizer& stdz, const TrainTest& data, const std::string& title);
+
+}  // namespace handgrad

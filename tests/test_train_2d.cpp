@@ -1,0 +1,160 @@
+// `handgrad train` on 2-D data: generators, user CSV files with --test-data,
+// the seed-2d preset's defaults, boundary.png, and the errors a user can cause.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+
+namespace handgrad {
+namespace {
+
+using test::run_cli;
+
+// The last line of the output, parsed as the --json summary.
+nlohmann::json last_json(const std::string& out) {
+  const size_t end = out.find_last_not_of('\n');
+  const size_t start = out.rfind('\n', end);
+  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1));
+}
+
+nlohmann::json settings_of(const std::string& run_dir) {
+  std::ifstream f(run_dir + "/state.json");
+  return nlohmann::json::parse(f).at("settings");
+}
+
+TEST(Train2d, UserCsvWithSeparateTestSet) {
+  test::TempDir dir("train_csv");
+  ASSERT_EQ(run_cli("data make moons --n 400 --seed 1 --out " + dir.file("train.csv"), dir.path).code,
+            0);
+  ASSERT_EQ(run_cli("data make moons --n 150 --seed 2 --out " + dir.file("test.csv"), dir.path).code,
+            0);
+  const auto r = run_cli("train --preset seed-2d --data " + dir.file("train.csv") +
+                             " --test-data " + dir.file("test.csv") +
+                             " --epochs 30 --threads 1 --quiet --json --out " + dir.file("run"),
+                         dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json(r.out);
+  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.85) << r.out;
+  // Every one of the 150 test rows was evaluated: the confusion matrix sums to 150.
+  long total = 0;
+  for (const auto& row : j.at("confusion")) {
+    for (const auto& v : row) total += v.get<long>();
+  }
+  EXPECT_EQ(total, 150);
+  EXPECT_TRUE(test::is_png(dir.file("run/boundary.png")));
+  // boundary without --data redraws the model's own data.
+  const auto b = run_cli("boundary --model " + dir.file("run/model.safetensors") + " --out " +
+                             dir.file("b.png"),
+                         dir.path);
+  ASSERT_EQ(b.code, 0) << b.out;
+  EXPECT_NE(b.out.find("on 150 points"), std::string::npos) << b.out;
+}
+
+TEST(Train2d, AnyFeatureCount) {
+  test::TempDir dir("train_3d");
+  std::string csv = "a,b,c,label\n";
+  for (int i = 0; i < 60; ++i) {
+    const int y = i % 3;
+    csv += std::to_string(y) + "," + std::to_string(i % 7) + ",0.5," + std::to_string(y) + "\n";
+  }
+  test::write_text(dir.file("three.csv"), csv);
+  const auto r = run_cli("train --arch 'linear(8) relu linear(3)' --data " + dir.file("three.csv") +
+                             " --epochs 40 --batch-size 8 --lr 0.05 --threads 1 --quiet --out " +
+                             dir.file("run"),
+                         dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("test accuracy 1.0000 (12/12)"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("run/boundary.png")));  // 3 inputs: no picture
+}
+
+TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
+  test::TempDir dir("train_defaults");
+  auto r = run_cli("train --preset seed-2d --epochs 1 --threads 1 --quiet --out " + dir.file("rec"),
+                   dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto s = settings_of(dir.file("rec"));
+  EXPECT_EQ(s.at("data"), "moons");
+  EXPECT_EQ(s.at("init"), "he");
+  EXPECT_EQ(s.at("standardize"), true);
+  EXPECT_EQ(s.at("clip_grad_norm"), 1.0);
+  EXPECT_EQ(s.at("batch_size"), 16);
+  EXPECT_EQ(s.at("lr"), 0.1);
+  EXPECT_EQ(s.at("momentum"), 0.9);
+
+  r = run_cli("train --preset seed-2d --seed-settings --epochs 1 --threads 1 --quiet --out " +
+                  dir.file("seed"),
+              dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  s = settings_of(dir.file("seed"));
+  EXPECT_EQ(s.at("init"), "torch");
+  EXPECT_EQ(s.at("standardize"), false);
+  EXPECT_EQ(s.at("clip_grad_norm"), 0.0);
+  EXPECT_EQ(s.at("epochs"), 1);  // typed flags win over the preset
+
+  // Typed flags win; --iterations replaces the preset's epoch count.
+  r = run_cli("train --preset seed-2d --iterations 3 --no-standardize --init xavier --threads 1 "
+              "--quiet --out " + dir.file("mixed"),
+              dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  s = settings_of(dir.file("mixed"));
+  EXPECT_EQ(s.at("epochs"), 2);  // the trainer's own default: --iterations was typed
+  EXPECT_EQ(s.at("standardize"), false);
+  EXPECT_EQ(s.at("init"), "xavier");
+  EXPECT_EQ(s.at("clip_grad_norm"), 1.0);
+
+  r = run_cli("train --preset seed-cnn --seed-settings --quiet --out " + dir.file("x"), dir.path);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--seed-settings"), std::string::npos) << r.out;
+}
+
+TEST(Train2d, DataErrorsNameTheFlagOrFile) {
+  test::TempDir dir("train_errors");
+  test::write_text(dir.file("bad.csv"), "x1,x2,label\n0.1,0.2,0\n0.3,oops,1\n");
+  test::write_text(dir.file("ok.csv"), "0.1,0.2,0\n0.3,0.4,1\n0.5,0.1,0\n0.2,0.2,1\n");
+  test::write_text(dir.file("three.csv"), "0.1,0.2,0.3,0\n0.3,0.4,0.5,1\n");
+  test::write_text(dir.file("labels.csv"), "0.1,0.2,0\n0.3,0.4,2\n");
+  const std::string common = " --epochs 1 --threads 1 --quiet --out " + dir.file("run");
+  auto r = run_cli("train --preset seed-2d --data " + dir.file("bad.csv") + common, dir.path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("bad.csv:3: column 2 'oops' is not a number"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data moons --test-data " + dir.file("ok.csv") + common,
+              dir.path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--test-data"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data " + dir.file("ok.csv") + " --test-data " +
+                  dir.file("three.csv") + common,
+              dir.path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("three.csv:1: expected 3 columns"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data " + dir.file("three.csv") + common, dir.path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("network takes 2"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data " + dir.file("labels.csv") + common, dir.path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("label 2"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data moonz" + common, dir.path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown dataset 'moonz'"), std::string::npos) << r.out;
+  r = run_cli("train --preset seed-2d --data " + dir.file("missing.csv") + common, dir.path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("missing.csv: cannot open"), std::string::npos) << r.out;
+}
+
+TEST(Train2d, RecommendedDefaultsLearnMoons) {
+  // The acceptance run: the seed-2d preset with its defaults (100 epochs).
+  test::TempDir dir("train_moons");
+  const auto r = run_cli(
+      "train --preset seed-2d --data moons --threads 1 --quiet --json --out " + dir.file("run"),
+      dir.path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_GE(last_json(r.out).at("test_accuracy").get<double>(), 0.95) << r.out;
+  EXPECT_NE(r.out.find("dead ReLU units (never active on the training set): layer 1 "),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(test::is_png(dir.file("run/boundary.png")));
+}
+
+}  // namespace
+}  // namespace handgrad

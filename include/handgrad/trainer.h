@@ -11,6 +11,7 @@
 // DataLoader with drop_last=False), so an epoch is ceil(N / batch_size) steps.
 // With batch_order the file's lines are the steps, in order, and nothing is
 // shuffled.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -69,6 +70,7 @@ struct TrainResult {
   double final_train_loss = 0;               // mean loss of the last epoch's steps
   std::vector<std::vector<long>> confusion;  // [true][predicted]
   std::vector<EvalRow> history;
+  std::vector<std::array<double, 2>> train_curve;  // (epoch, mean loss) ~200 points
   std::vector<ReluReport> relu;
   std::vector<std::string> warnings;  // dead layers, loss stuck at log(K)
 };

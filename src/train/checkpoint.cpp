@@ -114,6 +114,7 @@ void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<flo
                {"eval_loss_count", st.eval_loss_count},
                {"finished", st.finished},
                {"history", hist},
+               {"curve", st.curve},
                {"settings", settings(o)}};
   write_file_atomic(dir + "/state.json", j.dump(1) + "\n");
 }
@@ -142,6 +143,7 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
     for (const auto& r : j.at("history")) {
       s.history.push_back({r.at(0), r.at(1), r.at(2), r.at(3), r.at(4), r.at(5)});
     }
+    s.curve = j.at("curve").get<std::vector<std::array<double, 2>>>();
     c.options = settings_from_json(j.at("settings").dump(), path);
   } catch (const json::exception& e) {
     throw Error(path + ": missing or malformed field (" + std::string(e.what()) + ")");

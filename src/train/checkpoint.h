@@ -4,6 +4,7 @@
 // state.json (where the run is, the shuffling rng, the settings, the
 // metrics so far). Each is written atomically; state.json goes last and all
 // three carry the step, so a resume never mixes two checkpoints.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -25,6 +26,7 @@ struct TrainState {
   double eval_loss_sum = 0;  // since the last evaluation row
   long eval_loss_count = 0;
   std::vector<EvalRow> history;
+  std::vector<std::array<double, 2>> curve;  // (epoch, mean train loss) for loss.png
   bool finished = false;
 };
 

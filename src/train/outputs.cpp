@@ -19,16 +19,18 @@ void write_metrics_csv(const std::string& path, const std::vector<EvalRow>& rows
 }
 
 void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title) {
-  Series train_loss{"train loss (mean over the steps since the last point)", {}, {}, palette(0)};
+  Series train_loss{"train loss (running mean)", {}, {}, palette(0), false};
   Series test_loss{"test loss", {}, {}, palette(1)};
   Series acc{"test accuracy", {}, {}, palette(2)};
   for (const auto& h : r.history) {
-    train_loss.x.push_back(h.epoch);
-    train_loss.y.push_back(h.train_loss);
     test_loss.x.push_back(h.epoch);
     test_loss.y.push_back(h.test_loss);
     acc.x.push_back(h.epoch);
     acc.y.push_back(h.test_accuracy);
+  }
+  for (const auto& [epoch, value] : r.train_curve) {
+    train_loss.x.push_back(epoch);
+    train_loss.y.push_back(value);
   }
   LineChart loss{"Loss: " + title, "epoch", "cross-entropy loss", {train_loss, test_loss}};
   loss.x_from_zero = loss.y_from_zero = true;

@@ -264,6 +264,10 @@ TrainResult train(const TrainOptions& given) {
     last_ckpt = step;
   };
 
+  // loss.png's training curve: the mean loss of every `curve_every` steps.
+  const long curve_every = std::max(1L, total / 200);
+  double curve_sum = 0;
+  long curve_count = 0;
   const size_t ss = data.train.sample_size();
   std::vector<float> xb;
   std::vector<int> yb, perm;
@@ -310,8 +314,15 @@ TrainResult train(const TrainOptions& given) {
     ++st.epoch_loss_count;
     st.eval_loss_sum += loss;
     ++st.eval_loss_count;
+    curve_sum += loss;
+    ++curve_count;
     ++step;
     ++in_epoch;
+    if (step % curve_every == 0 || step == total) {
+      st.curve.push_back({static_cast<double>(st.samples) / n_train, curve_sum / curve_count});
+      curve_sum = 0;
+      curve_count = 0;
+    }
     progress.update(step, static_cast<int>((step - 1) / spe) + 1, epochs_shown,
                     st.epoch_loss_sum / st.epoch_loss_count,
                     st.samples / std::max(1e-9, st.train_seconds));
@@ -331,6 +342,7 @@ TrainResult train(const TrainOptions& given) {
   res.steps = step;
   res.samples = st.samples;
   res.history = st.history;
+  res.train_curve = st.curve;
   res.test_loss = last_eval.loss;
   res.test_accuracy = last_eval.accuracy;
   res.confusion = last_eval.confusion;

@@ -9,7 +9,9 @@ every row of the manifest (see there for what each run must do).
 Manifest columns (tab-separated):
   path      relative to tests/bad/ (a file, or a folder for --data-dir)
   command   handgrad's arguments; {} is the path, {good} is tests/bad/good
-  expect    text the one-line error must contain (default: the file's name)
+  names     text naming the file the one-line error must contain (default: the
+            file's name)
+  problem   text naming the problem the error must contain (see PROBLEM)
 """
 import gzip
 import json
@@ -20,7 +22,78 @@ import sys
 import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "bad")
-rows = []  # (path, command, expect)
+rows = []  # (path, command, names)
+
+# What each error must say about the problem, beyond naming the file.
+PROBLEM = {
+    "arch/unbalanced-open.arch": "in arguments", "arch/unbalanced-close.arch": "unexpected ')'",
+    "arch/nested-parens.arch": "expected an integer", "arch/non-integer-arg.arch": "'.'",
+    "arch/negative-arg.arch": "positive", "arch/zero-arg.arch": "positive",
+    "arch/unknown-layer.arch": "unknown layer", "arch/too-many-args.arch": "argument",
+    "arch/kernel-too-large.arch": "larger than", "arch/linear-on-image.arch": "flat input",
+    "arch/huge-linear.arch": "too large", "arch/huge-padding.arch": "too large",
+    "arch/int-overflow-arg.arch": "integer", "arch/stray-character.arch": "';'",
+    "arch/output-not-flat.arch": "not flat", "arch/multi-line.arch": "unexpected 'r'",
+    "arch/binary-garbage.arch": "unexpected", "arch/empty.arch": "empty",
+    "csv/text-field.csv": ":6: column 2", "csv/nan.csv": "not a finite number",
+    "csv/inf.csv": "not a finite number", "csv/huge-number.csv": "not a finite number",
+    "csv/missing-column.csv": ":6: expected 3 columns", "csv/extra-column.csv": "found 4",
+    "csv/label-out-of-range.csv": "label 7", "csv/negative-label.csv": "negative",
+    "csv/fractional-label.csv": "not an integer", "csv/three-features.csv": "network takes 2",
+    "csv/header-only.csv": "no data rows", "csv/empty.csv": "no data rows",
+    "csv/blank-lines-only.csv": "no data rows", "csv/binary-garbage.csv": "is not a number",
+    "csv/nul-bytes.csv": ":1: column 2", "csv/huge-label.csv": "out of range",
+    "csv/bad-test-data.csv": ":3: column 3",
+    "safetensors/empty.safetensors": "shorter than the 8-byte",
+    "safetensors/seven-bytes.safetensors": "shorter than the 8-byte",
+    "safetensors/header-past-end.safetensors": "past the end",
+    "safetensors/header-length-huge.safetensors": "limit",
+    "safetensors/header-length-zero.safetensors": "not valid JSON",
+    "safetensors/header-not-json.safetensors": "not valid JSON",
+    "safetensors/header-json-array.safetensors": "not a JSON object",
+    "safetensors/truncated-data.safetensors": "outside",
+    "safetensors/trailing-bytes.safetensors": "after the last tensor",
+    "safetensors/offsets-past-end.safetensors": "outside",
+    "safetensors/offsets-overlap.safetensors": "overlap",
+    "safetensors/offsets-negative.safetensors": "negative",
+    "safetensors/offsets-reversed.safetensors": "end before begin",
+    "safetensors/offsets-not-integers.safetensors": "not an integer",
+    "safetensors/dtype-f16.safetensors": "F16", "safetensors/dtype-i64.safetensors": "I64",
+    "safetensors/shape-vs-bytes.safetensors": "needs 44 bytes",
+    "safetensors/shape-vs-arch.safetensors": "architecture needs 10x16",
+    "safetensors/missing-tensor.safetensors": "missing",
+    "safetensors/extra-tensor.safetensors": "not a parameter",
+    "safetensors/no-metadata.safetensors": "no \"arch\"",
+    "safetensors/metadata-bad-arch.safetensors": "missing ')'",
+    "safetensors/metadata-bad-input.safetensors": "not a shape",
+    "safetensors/metadata-wrong-classes.safetensors": "7 classes",
+    "safetensors/metadata-not-strings.safetensors": "not a string",
+    "safetensors/tensor-name-newline.safetensors": "tensor",
+    "safetensors/deep-json.safetensors": "nested too deeply",
+    "safetensors/binary-garbage.safetensors": "header length",
+    "safetensors/init-shape-vs-arch.safetensors": "has shape 10x9",
+    "image/empty.pgm": "empty", "image/truncated.pgm": "truncated",
+    "image/huge-claim.pgm": "image size", "image/huge-claim-ascii.pgm": "truncated",
+    "image/huge-claim.ppm": "truncated", "image/too-large.pgm": "image size",
+    "image/maxval-zero.pgm": "maxval", "image/maxval-huge.pgm": "maxval",
+    "image/text-pixels.pgm": "not a number", "image/pixel-over-maxval.pgm": "exceeds maxval",
+    "image/negative-width.pgm": "width", "image/zero-size.pgm": "image size",
+    "image/truncated.png": "unreadable PNG", "image/bad-crc.png": "unreadable PNG",
+    "image/ihdr-huge.png": "image size", "image/ihdr-too-large.png": "image size",
+    "image/ihdr-lies.png": "more than its", "image/bad-colour-type.png": "unreadable PNG",
+    "image/signature-only.png": "truncated PNG", "image/jpeg.jpg": "not a PNG",
+    "image/text.png": "not a PNG",
+    "idx/truncated-gz": "truncated or corrupt .gz", "idx/corrupt-gz": "corrupt .gz",
+    "idx/gz-bad-crc": "corrupt .gz", "idx/gz-of-garbage": "corrupt .gz",
+    "idx/wrong-magic": "magic", "idx/labels-magic-on-images": "magic",
+    "idx/count-mismatch": "12 images", "idx/count-lie-raw": "header claims",
+    "idx/count-lie-gz": "header claims", "idx/dims-enormous": "refusing",
+    "idx/dims-zero": "is 0", "idx/label-out-of-range": "label 10",
+    "idx/image-size-32": "1x32x32", "idx/empty-file": "empty file",
+    "idx/trailing-bytes": "trailing", "idx/header-truncated": "truncated",
+    "idx/missing-file": "no mnist data found",
+    "resume/corrupt-state": "not valid JSON", "resume/empty-folder": "state.json",
+}
 
 
 def write(rel, data, command, expect=""):
@@ -227,9 +300,9 @@ def main():
     ]:
         write("safetensors/%s.safetensors" % name, data, model_cmd)
     write("safetensors/init-shape-vs-arch.safetensors",
-          good_model(tensors=[("1.weight", [10, 9], W[:90]), ("1.bias", [10], B)]),
-          "train --data {good}/train.csv --arch 'linear(10)' --init {} --epochs 1 --quiet "
-          "--out out")
+          good_model(tensors=[("0.weight", [10, 9], W[:90]), ("0.bias", [10], B)]),
+          # no --out: the default runs/<name> folder must not be left behind either
+          "train --data {good}/train.csv --arch 'linear(10)' --init {} --epochs 1 --quiet")
 
     # ------------------------------------------------------------------- images
     img_cmd = "predict --model {good}/model.safetensors {}"
@@ -250,6 +323,8 @@ def main():
         ("bad-crc.png", png(8, 8, gray, crc_ok=False)),
         ("ihdr-huge.png", png(8, 8, gray, ihdr_size=(16384, 16384))),
         ("ihdr-too-large.png", png(8, 8, gray, ihdr_size=(1 << 30, 1 << 30))),
+        ("ihdr-lies.png", png(8, 8, gray, ihdr_size=(16384, 4096))),
+        ("huge-claim.ppm", b"P6\n16384 4096\n255\n" + bytes(300)),
         ("bad-colour-type.png", png(8, 8, gray, color_type=5)),
         ("signature-only.png", b"\x89PNG\r\n\x1a\n"),
         ("jpeg.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF\0" + bytes(64)),
@@ -292,19 +367,24 @@ def main():
         idx_case(name, replace, expect)
 
     # ------------------------------------------------------------------ resume
-    ck = os.path.join(ROOT, "resume", "corrupt-checkpoint")
+    ck = os.path.join(ROOT, "resume", "corrupt-state")
     os.makedirs(ck)
     with open(os.path.join(ck, "model.safetensors"), "wb") as f:
-        f.write(good_model()[:100])
-    rows.append(("resume/corrupt-checkpoint",
-                 "train --resume {} --epochs 2 --quiet", "model.safetensors"))
+        f.write(good_model())
+    with open(os.path.join(ck, "state.json"), "w") as f:
+        f.write('{"format": "handgrad-train-state", "step": 3, "rng": [1, 2')
+    rows.append(("resume/corrupt-state", "train --resume {} --epochs 2 --quiet", "state.json"))
+    os.makedirs(os.path.join(ROOT, "resume", "empty-folder"))
+    with open(os.path.join(ROOT, "resume", "empty-folder", ".keep"), "w") as f:
+        f.write("an empty run folder (git keeps no empty folders)\n")
+    rows.append(("resume/empty-folder", "train --resume {} --epochs 2 --quiet", "empty-folder"))
 
     with open(os.path.join(ROOT, "MANIFEST.tsv"), "w") as f:
-        f.write("# path\tcommand ({} = path, {good} = tests/bad/good)\texpected in the error"
-                " (default: the file name)\n")
+        f.write("# path\tcommand ({} = path, {good} = tests/bad/good)\tnames (default: the"
+                " file name)\tproblem\n")
         f.write("# generated by fuzz/make_bad_corpus.py; tests/test_bad_inputs.cpp runs it\n")
-        for r in rows:
-            f.write("\t".join(r) + "\n")
+        for path, command, names in rows:
+            f.write("\t".join([path, command, names, PROBLEM[path]]) + "\n")
     files = sum(len(fs) for _, _, fs in os.walk(ROOT))
     print("tests/bad: %d manifest rows, %d files" % (len(rows), files), file=sys.stderr)
 

@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct BadCase {
-  std::string path, command, expect;
+  std::string path, command, names, problem;
   int index;
 };
 
@@ -47,9 +47,10 @@ std::vector<BadCase> load_manifest() {
     std::stringstream s(line);
     for (std::string c; std::getline(s, c, '\t');) cols.push_back(c);
     if (cols.size() < 2) continue;
-    const std::string expect =
+    const std::string names =
         cols.size() > 2 && !cols[2].empty() ? cols[2] : fs::path(cols[0]).filename().string();
-    cases.push_back({cols[0], cols[1], expect, static_cast<int>(cases.size())});
+    const std::string problem = cols.size() > 3 ? cols[3] : "";
+    cases.push_back({cols[0], cols[1], names, problem, static_cast<int>(cases.size())});
   }
   return cases;
 }
@@ -108,7 +109,8 @@ TEST_P(BadInput, FailsCleanly) {
   EXPECT_NE(code, 137) << "killed: took over 10 s (or the kernel killed it)";
   EXPECT_TRUE(code == 1 || code == 2) << "exit code " << code;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "want exactly one line on stderr";
-  EXPECT_NE(err.find(c.expect), std::string::npos) << "the error should name '" << c.expect << "'";
+  EXPECT_NE(err.find(c.names), std::string::npos) << "the error should name '" << c.names << "'";
+  EXPECT_NE(err.find(c.problem), std::string::npos) << "the error should say '" << c.problem << "'";
   EXPECT_EQ(listing(work), before) << "the run left files behind (or changed its input)";
   fs::remove_all(base);
 }
@@ -125,6 +127,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadInput, ::testing::ValuesIn(load_manifest()),
 TEST(BadInputCorpus, ManifestCoversEveryFile) {
   const auto cases = load_manifest();
   EXPECT_GE(cases.size(), 40u);
+  for (const auto& c : cases) EXPECT_FALSE(c.problem.empty()) << c.path << ": no problem text";
   std::set<std::string> listed;
   for (const auto& c : cases) listed.insert(c.path);
   int files = 0;

@@ -52,7 +52,8 @@ const Register reg{{"gradcheck", "Check every hand-written gradient against fini
                     [](CLI::App& sub) {
                       auto o = std::make_shared<Opts>();
                       sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
-                      sub.add_option("--arch", o->arch, "architecture string");
+                      sub.add_option("--arch", o->arch, "architecture string")
+                          ->check(kNonEmptyArch);
                       sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
                       sub.add_option("--batch-size", o->batch, "samples per check")
                           ->capture_default_str();

@@ -140,7 +140,8 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        TrainOptions& t = o->t;
        sub.add_option("--preset", t.preset, "seed-cnn, seed-mlp or seed-2d")->capture_default_str();
-       sub.add_option("--arch", t.arch, "architecture string instead of a preset");
+       sub.add_option("--arch", t.arch, "architecture string instead of a preset")
+           ->check(kNonEmptyArch);
        sub.add_option("--input", t.input, "input shape for --arch (default: the data's)");
        add_data_flags(sub, t.data);
        sub.add_option("--train-limit", t.train_limit, "use only the first N training samples");

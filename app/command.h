@@ -21,6 +21,12 @@ struct Command {
 
 std::vector<Command>& commands();
 
+// For --arch: an empty string (`--arch "$UNSET"`) must be an error, not a
+// silent fall-back to the default preset.
+inline const CLI::Validator kNonEmptyArch{
+    [](std::string& s) { return s.empty() ? std::string("the architecture string is empty") : ""; },
+    "ARCH"};
+
 struct Register {
   explicit Register(Command c) { commands().push_back(std::move(c)); }
 };

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
 #include <tuple>
 
 #include "command.h"
@@ -14,6 +15,26 @@ std::vector<Command>& commands() {
   static std::vector<Command> c;
   return c;
 }
+
+namespace {
+// Errors quote what the user gave (architecture strings, tensor names from a
+// file); a newline or control character there must not break the promise of
+// exactly one line on stderr.
+std::string one_line(const char* msg) {
+  std::string out;
+  for (const char* p = msg; *p; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += '?';
+    } else {
+      out += *p;
+    }
+  }
+  return out;
+}
+}  // namespace
 }  // namespace handgrad::cli
 
 int main(int argc, char** argv) {
@@ -49,22 +70,22 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "handgrad: error: %s (see --help)\n", e.what());
+    std::fprintf(stderr, "handgrad: error: %s (see --help)\n", cli::one_line(e.what()).c_str());
     return kExitUsage;
   } catch (const Error& e) {
-    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    std::fprintf(stderr, "handgrad: error: %s\n", cli::one_line(e.what()).c_str());
     return e.exit_code();
   }
   try {
     return run ? run() : kExitUsage;
   } catch (const Error& e) {
-    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    std::fprintf(stderr, "handgrad: error: %s\n", cli::one_line(e.what()).c_str());
     return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "handgrad: error: out of memory\n");
     return kExitFailure;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "handgrad: error: %s\n", e.what());
+    std::fprintf(stderr, "handgrad: error: %s\n", cli::one_line(e.what()).c_str());
     return kExitFailure;
   }
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -45,6 +46,15 @@ void write_all(int fd, const std::string& bytes, const std::string& path) {
   }
 }
 
+// Test hook for tests/test_kill_checkpoint.cpp: with
+// HANDGRAD_TEST_PAUSE_IN_CHECKPOINT=NAME, writing a file whose name is NAME
+// stops halfway through its temporary file for a minute, so the test can
+// SIGKILL the process in the middle of writing a checkpoint.
+bool pause_here(const std::string& path) {
+  const char* name = std::getenv("HANDGRAD_TEST_PAUSE_IN_CHECKPOINT");
+  return name && *name && std::filesystem::path(path).filename() == name;
+}
+
 }  // namespace
 
 void write_atomic_with(const std::string& path,
@@ -70,7 +80,14 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw Error(path + ": cannot write: " + sys_error());
     try {
-      write_all(fd, bytes, path);
+      if (pause_here(path)) {
+        write_all(fd, bytes.substr(0, bytes.size() / 2), path);
+        ::fsync(fd);
+        ::sleep(60);
+        write_all(fd, bytes.substr(bytes.size() / 2), path);
+      } else {
+        write_all(fd, bytes, path);
+      }
       if (::fsync(fd) != 0) throw Error(path + ": cannot flush to disk: " + sys_error());
     } catch (...) {
       ::close(fd);

@@ -2,6 +2,7 @@
 // and the result is painted onto one ARGB32 surface whatever the colour type.
 #include <cairo.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "handgrad/error.h"
@@ -36,13 +37,30 @@ GrayImage read_png(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 33 || bytes.compare(12, 4, "IHDR") != 0) {
     throw Error(path + ": truncated PNG (no IHDR header)");
   }
-  check_size(be32(bytes, 16), be32(bytes, 20), path);
+  const uint64_t w = be32(bytes, 16), h = be32(bytes, 20);
+  check_size(w, h, path);
+  // Compare the claim with the file before cairo allocates w*h*4 bytes:
+  // deflate expands at most 1032:1, so a file of S bytes holds at most
+  // ~1032*S bytes of scanlines (a filter byte + ceil(w*channels*depth/8) a row).
+  static constexpr int kChannels[7] = {1, 0, 3, 1, 2, 0, 4};  // by colour type
+  const uint64_t depth = uint8_t(bytes[24]), type = uint8_t(bytes[25]);
+  const uint64_t channels = type < 7 ? kChannels[type] : 1;
+  const uint64_t raw = h * (1 + (w * std::max<uint64_t>(channels, 1) * depth + 7) / 8);
+  if (raw > 1100 * uint64_t(bytes.size())) {
+    throw Error(path + ": PNG header claims " + std::to_string(w) + "x" + std::to_string(h) +
+                " pixels, more than its " + std::to_string(bytes.size()) +
+                " bytes can hold (truncated or corrupt)");
+  }
   PngStream stream{&bytes, 0};
   cairo_surface_t* src = cairo_image_surface_create_from_png_stream(read_png_bytes, &stream);
   const cairo_status_t status = cairo_surface_status(src);
   if (status != CAIRO_STATUS_SUCCESS) {
     cairo_surface_destroy(src);
-    throw Error(path + ": unreadable PNG (" + cairo_status_to_string(status) + ")");
+    // cairo reports every libpng error (bad CRC, bad colour type...) as
+    // "out of memory"; the size was checked above, so say what it means.
+    const std::string why = status == CAIRO_STATUS_NO_MEMORY ? "corrupt or unsupported PNG data"
+                                                             : cairo_status_to_string(status);
+    throw Error(path + ": unreadable PNG (" + why + ")");
   }
   GrayImage img;
   img.width = cairo_image_surface_get_width(src);

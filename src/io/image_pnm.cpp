@@ -1,4 +1,5 @@
 // Netpbm gray and colour maps (P2/P5 PGM, P3/P6 PPM), 8 or 16 bits.
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -62,6 +63,16 @@ GrayImage read_pnm(const std::string& b, const std::string& path) {
   img.width = static_cast<int>(w);
   img.height = static_cast<int>(ht);
   const size_t n = w * ht, values = n * channels;
+  // Compare the claim with the file before allocating: a binary sample is 1
+  // or 2 bytes, an ASCII one at least a digit and a separator. (A binary
+  // file that ends right after maxval is reported below as a truncated header.)
+  const size_t left = b.size() - std::min(b.size(), h.pos());
+  const size_t need = binary ? values * (maxval < 256 ? 1 : 2) + 1 : 2 * values - 1;
+  if (left < need && (left > 0 || !binary)) {
+    throw Error(path + (binary ? ": truncated: " : ": truncated, no pixel value: ") +
+                std::to_string(w) + "x" + std::to_string(ht) + " needs at least " +
+                std::to_string(need) + " more bytes, found " + std::to_string(left));
+  }
   std::vector<uint32_t> v(values);
   if (binary) {
     // Exactly one whitespace byte separates the header from the samples.

@@ -1,5 +1,7 @@
 // Conv2d: the seed's eqs. 1 and 4 (forward), 27-28, 31 and 34-35 (backward).
 // This is the plain reference; it is written for clarity, not speed.
+#include <cstdint>
+
 #include "handgrad/error.h"
 #include "handgrad/layers.h"
 
@@ -18,7 +20,13 @@ Dims Conv2d<T>::configure(const Dims& in) {
   if (in.size() != 3) {
     throw UsageError("needs an image input CxHxW, got " + dims_str(in));
   }
-  const int h = in[1] + 2 * p_, w = in[2] + 2 * p_;
+  // 64-bit: a padding near INT_MAX must be refused, not overflow.
+  const int64_t h64 = int64_t{in[1]} + 2 * int64_t{p_}, w64 = int64_t{in[2]} + 2 * int64_t{p_};
+  if (h64 > (1 << 24) || w64 > (1 << 24)) {
+    throw UsageError("padding " + std::to_string(p_) + " is too large for its input " +
+                     dims_str(in));
+  }
+  const int h = static_cast<int>(h64), w = static_cast<int>(w64);
   if (k_ > h || k_ > w) {
     throw UsageError("kernel " + std::to_string(k_) + "x" + std::to_string(k_) +
                      " is larger than its input " + dims_str(in) +

@@ -8,9 +8,34 @@
 
 namespace handgrad {
 
+namespace {
+// Refuse networks too large to hold before anything that size is allocated
+// (an architecture string is user input: "linear(2000000000)" must be an
+// error, not a multi-terabyte allocation or an int overflow in a layer).
+// Per sample, every activation must stay below 2^26 values (256 MiB as
+// float); all parameters together below 2^26 too (the seed networks have
+// about 10^5; a cap far above that still keeps one construction under a
+// second and its memory under 256 MiB).
+constexpr size_t kMaxActivation = size_t(1) << 26;
+constexpr size_t kMaxParams = size_t(1) << 26;
+
+void check_size(const Dims& d, const std::string& where) {
+  size_t n = 1;
+  for (int v : d) {
+    if (v <= 0) throw UsageError("architecture: " + where + "gives an empty shape " + dims_str(d));
+    n *= static_cast<size_t>(v);
+    if (n > kMaxActivation) {
+      throw UsageError("architecture: " + where + "shape " + dims_str(d) + " is too large (over " +
+                       std::to_string(kMaxActivation) + " values per sample)");
+    }
+  }
+}
+}  // namespace
+
 template <class T>
 Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) {
   const auto specs = parse_arch(arch);
+  check_size(input, "the input ");
   Dims dims = input;
   size_t offset = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -23,12 +48,17 @@ Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) 
     } catch (const UsageError& e) {
       throw UsageError("architecture: " + where + e.what());
     }
+    check_size(dims, where + "its output ");
     layer_offset_.push_back(offset);
     for (const auto& p : layers_.back()->param_shapes()) {
       const size_t size = numel(p.dims);
-      params_info_.push_back({std::to_string(i) + "." + p.name, p.dims, offset, size,
-                              static_cast<int>(i)});
+      params_info_.push_back(
+          {std::to_string(i) + "." + p.name, p.dims, offset, size, static_cast<int>(i)});
       offset += size;
+      if (size > kMaxParams || offset > kMaxParams) {
+        throw UsageError("architecture: " + where + "the network would have over " +
+                         std::to_string(kMaxParams) + " parameters");
+      }
     }
   }
   params_.resize(offset);

@@ -1,5 +1,11 @@
 #include "checkpoint.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "handgrad/error.h"
@@ -92,9 +98,64 @@ TrainOptions settings_from_json(const std::string& text, const std::string& wher
   return o;
 }
 
+namespace {
+// A checkpoint is three files renamed one after another, state.json last: it
+// is the commit record. Until it is replaced, the model and optimizer files
+// it describes stay reachable as "<file>.prev" (hard links made before new
+// files are renamed over them), so a kill between the renames loses nothing:
+// a resume takes whichever copy carries state.json's step.
+void keep_previous(const std::string& path) {
+  const std::string prev = path + ".prev";
+  ::unlink(prev.c_str());
+  if (::link(path.c_str(), prev.c_str()) == 0 || errno == ENOENT) return;
+  write_file_atomic(prev, read_file(path));  // no hard links here: copy
+}
+
+// Temporary files of a writer that was killed (its pid is gone).
+void remove_stale_temps(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t at = name.find(".tmp.");
+    if (at == std::string::npos) continue;
+    const std::string base = name.substr(0, at);
+    if (base != "model.safetensors" && base != "optimizer.safetensors" && base != "state.json") {
+      continue;
+    }
+    const long pid = std::atol(name.c_str() + at + 5);
+    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+        errno == ESRCH) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
+}
+
+long step_of(const SafeTensors& st) {
+  const auto it = st.metadata.find("step");
+  return it == st.metadata.end() ? -1 : std::atol(it->second.c_str());
+}
+
+// `path` as written at `step`, or its .prev copy if a checkpoint that never
+// committed has already replaced it.
+SafeTensors read_at_step(const std::string& path, long step) {
+  SafeTensors st = read_safetensors(path);
+  if (step_of(st) == step) return st;
+  std::error_code ec;
+  if (std::filesystem::exists(path + ".prev", ec)) {
+    SafeTensors prev = read_safetensors(path + ".prev");
+    if (step_of(prev) == step) return prev;
+  }
+  throw Error(path + ": was not written at step " + std::to_string(step) +
+              " like state.json; the checkpoint is inconsistent");
+}
+}  // namespace
+
 void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
                       const TrainOptions& o, const TrainState& st,
                       const std::map<std::string, std::string>& model_extra) {
+  remove_stale_temps(dir);
+  keep_previous(dir + "/model.safetensors");
+  keep_previous(dir + "/optimizer.safetensors");
   save_model(dir + "/model.safetensors", net, model_extra);
 
   SafeTensors opt;
@@ -123,6 +184,9 @@ void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<flo
                {"curve", st.curve},
                {"settings", settings(o)}};
   write_file_atomic(dir + "/state.json", j.dump(1) + "\n");
+  // Committed: the previous checkpoint is no longer needed.
+  ::unlink((dir + "/model.safetensors.prev").c_str());
+  ::unlink((dir + "/optimizer.safetensors.prev").c_str());
 }
 
 Checkpoint read_checkpoint_state(const std::string& dir) {
@@ -160,19 +224,9 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
 std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
                                                            Network<float>& net, Sgd<float>& sgd) {
   const std::string mpath = dir + "/model.safetensors", opath = dir + "/optimizer.safetensors";
-  const SafeTensors model = read_safetensors(mpath);
-  const auto ms = model.metadata.find("step");
-  if (ms == model.metadata.end() || ms->second != std::to_string(step)) {
-    throw Error(mpath + ": was not written at step " + std::to_string(step) +
-                " like state.json; the checkpoint is inconsistent");
-  }
+  const SafeTensors model = read_at_step(mpath, step);
   load_params(model, net, mpath);
-  const SafeTensors opt = read_safetensors(opath);
-  const auto os = opt.metadata.find("step");
-  if (os == opt.metadata.end() || os->second != std::to_string(step)) {
-    throw Error(opath + ": was not written at step " + std::to_string(step) +
-                " like state.json; the checkpoint is inconsistent");
-  }
+  const SafeTensors opt = read_at_step(opath, step);
   float* v = sgd.velocity().data();
   for (const auto& p : net.param_info()) {
     const NamedTensor* t = opt.find(p.name + ".momentum_buffer");

@@ -187,7 +187,6 @@ TrainResult train(const TrainOptions& given) {
   }
 
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
-  make_dirs(o.out_dir);
 
   Sgd<float> sgd(net.num_params(), o.sgd);
   Standardizer stdz;
@@ -211,6 +210,9 @@ TrainResult train(const TrainOptions& given) {
     stdz.apply(data.train.x.data(), static_cast<size_t>(data.train.size()));
     stdz.apply(data.test.x.data(), static_cast<size_t>(data.test.size()));
   }
+  // Only now that every input (data, --init, checkpoint) has loaded: a run
+  // refused for bad input leaves no folder behind.
+  make_dirs(o.out_dir);
 
   std::map<std::string, std::string> extra = {{"training", settings_json(o)},
                                               {"data", o.data.data}};

@@ -17,6 +17,7 @@
 #include "handgrad/cpu.h"
 #include "handgrad/error.h"
 #include "handgrad/fast_net.h"
+#include "handgrad/flops.h"
 #include "handgrad/kernels.h"
 #include "handgrad/layers.h"
 #include "handgrad/optim.h"
@@ -54,27 +55,6 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// Multiply-adds of one training sample, counted as 2 flops each (bias and
-// activation work not counted): {forward, backward}. A layer with no
-// parameterised layer before it computes no input gradient.
-std::pair<double, double> flops_per_sample(const Network<float>& net) {
-  double fwd = 0, bwd = 0;
-  bool params_before = false;
-  for (size_t i = 0; i < net.num_layers(); ++i) {
-    const Layer<float>& l = net.layer(i);
-    double f = 0;
-    if (dynamic_cast<const Conv2d<float>*>(&l) || dynamic_cast<const Linear<float>*>(&l)) {
-      const auto ps = l.param_shapes();
-      f = 2.0 * static_cast<double>(numel(ps[0].dims)) *
-          (numel(l.out_dims()) / static_cast<double>(l.out_dims()[0]));
-    }
-    fwd += f;
-    bwd += params_before ? 2 * f : f;
-    params_before = params_before || f > 0;
-  }
-  return {fwd, bwd};
-}
-
 int run_peak(const Opts& o) {
   const KernelTable* k = fast_kernels();
   if (!k) k = kernels::generic_table();
@@ -106,12 +86,9 @@ int run_peak(const Opts& o) {
   const double best = *std::max_element(runs.begin(), runs.end());
   const double best_cpu = *std::max_element(cpu_runs.begin(), cpu_runs.end());
   if (o.json) {
-    nlohmann::json j = {{"peak_gflops", best},
-                        {"peak_gflops_cpu", best_cpu},
-                        {"median_gflops", median(runs)},
-                        {"threads", T},
-                        {"kernel_path", k->name},
-                        {"vector_floats", k->vlen}};
+    nlohmann::json j = {{"peak_gflops", best},           {"peak_gflops_cpu", best_cpu},
+                        {"median_gflops", median(runs)}, {"threads", T},
+                        {"kernel_path", k->name},        {"vector_floats", k->vlen}};
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf(

@@ -206,7 +206,7 @@ TEST(FastKernels, StepRunnerDeterministic) {
   std::vector<std::vector<float>> g;
   std::vector<double> loss;
   for (int threads : {1, 2, 3, 2}) {
-    StepRunner r(net, threads);
+    StepRunner r(net, threads, /*adapt=*/false);
     loss.push_back(r.loss_and_grad(x.data(), labels.data(), n));
     g.emplace_back(r.grads(), r.grads() + net.num_params());
     std::vector<float> logits(static_cast<size_t>(n) * 10);

@@ -14,7 +14,11 @@ namespace handgrad {
 
 class StepRunner {
  public:
-  StepRunner(Network<float>& net, int threads);
+  // adapt: use fewer threads than given when a batch is too small to be
+  // worth splitting (see step.cpp); the choice depends only on the
+  // network, the batch size and `threads`, so results stay bit-identical
+  // for the same settings. Tests of the threaded path pass false.
+  StepRunner(Network<float>& net, int threads, bool adapt = true);
   ~StepRunner();
   StepRunner(const StepRunner&) = delete;
   StepRunner& operator=(const StepRunner&) = delete;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "handgrad/fast_net.h"
+#include "handgrad/flops.h"
 #include "train/thread_pool.h"
 
 namespace handgrad {
@@ -22,13 +23,26 @@ struct StepRunner::Impl {
   std::vector<double> losses;
   Buffer<float> grads;
 
-  Impl(Network<float>& n, int threads)
+  // Splitting a batch over T threads costs T-1 extra gradient buffers to
+  // zero and sum (num_params floats each) plus a wake-up; it pays only when
+  // each thread gets enough arithmetic per parameter. Measured here
+  // (bench/compare_torch.sh): seed-mlp at batch 8 (16 flops per parameter
+  // and thread) ran 3x slower on 2 threads than on 1, at batch 64 (128)
+  // still 20% slower; seed-cnn at batch 8 (138) gained 10%, at batch 64
+  // (1100) 2x.
+  static constexpr double kMinFlopsPerParam = 150;
+  bool adapt;
+  double step_flops_per_sample;
+
+  Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
         fast(n, fast_kernels()),
         pool(threads),
         ws(threads),
         tgrads(threads),
-        losses(threads) {
+        losses(threads),
+        adapt(adapt_),
+        step_flops_per_sample(flops_per_sample(n).first + flops_per_sample(n).second) {
     grads.resize(n.num_params());
     for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
   }
@@ -40,17 +54,21 @@ struct StepRunner::Impl {
   }
 };
 
-StepRunner::StepRunner(Network<float>& net, int threads)
-    : impl_(std::make_unique<Impl>(net, std::max(1, threads))) {}
+StepRunner::StepRunner(Network<float>& net, int threads, bool adapt)
+    : impl_(std::make_unique<Impl>(net, std::max(1, threads), adapt)) {}
 
 StepRunner::~StepRunner() = default;
 
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
   m.fast.prepare(m.net.params());
-  const int used = std::min(m.pool.size(), std::max(n, 1));
+  int used = std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
+  while (m.adapt && used > 1 &&
+         m.step_flops_per_sample * n / used < Impl::kMinFlopsPerParam * static_cast<double>(P)) {
+    --used;
+  }
   for (int t = 0; t < m.pool.size(); ++t) m.losses[t] = 0.0;
   auto job = [&](int t) {
     int b, e;
@@ -78,8 +96,12 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   return loss / n;
 }
 
-const float* StepRunner::grads() const { return impl_->grads.data(); }
-float* StepRunner::grads() { return impl_->grads.data(); }
+const float* StepRunner::grads() const {
+  return impl_->grads.data();
+}
+float* StepRunner::grads() {
+  return impl_->grads.data();
+}
 
 void StepRunner::predict(const float* x, int n, float* logits) {
   Impl& m = *impl_;
@@ -97,6 +119,8 @@ void StepRunner::predict(const float* x, int n, float* logits) {
   m.pool.run(used, job);
 }
 
-int StepRunner::threads() const { return impl_->pool.size(); }
+int StepRunner::threads() const {
+  return impl_->pool.size();
+}
 
 }  // namespace handgrad

@@ -22,15 +22,11 @@ if ! $PY -c "import torch" 2>/dev/null; then
   echo "compare_torch.sh: $PY cannot import torch (apt install python3-torch)" >&2
   exit 1
 fi
-# The PyTorch loop: reference/torch_train.py --bench when present, else ours.
+# The PyTorch loop: reference/torch_train.py --bench (the seed's Q4 script,
+# timing training steps only on in-memory synthetic batches).
 torch_cmd() {  # preset batch threads
-  if [[ -f reference/torch_train.py ]]; then
-    $PY reference/torch_train.py --bench --synthetic --json --preset "$1" --batch-size "$2" \
-      --threads "$3" --steps $((1000 / $2 + 50)) --reps 5
-  else
-    $PY bench/torch_bench.py --json --preset "$1" --batch-size "$2" --threads "$3" \
-      --steps $((1000 / $2 + 50)) --reps 5
-  fi
+  $PY reference/torch_train.py --bench --synthetic --json --preset "$1" --batch-size "$2" \
+    --threads "$3" --steps $((1000 / $2 + 50)) --reps 5
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -42,7 +42,10 @@ struct StepRunner::Impl {
         tgrads(threads),
         losses(threads),
         adapt(adapt_),
-        step_flops_per_sample(flops_per_sample(n).first + flops_per_sample(n).second) {
+        step_flops_per_sample([&n] {
+          const auto [fwd, bwd] = flops_per_sample(n);
+          return fwd + bwd;
+        }()) {
     grads.resize(n.num_params());
     for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
   }

@@ -115,12 +115,12 @@ inline void store2(float* p, int n, V a, V b) {
 inline V evens(V a, V b) {
   VI m;
   for (int i = 0; i < VL; ++i) m[i] = 2 * i;
-  return __builtin_shuffle(a, b, m);
+  return shuffle2(a, b, m);
 }
 inline V odds(V a, V b) {
   VI m;
   for (int i = 0; i < VL; ++i) m[i] = 2 * i + 1;
-  return __builtin_shuffle(a, b, m);
+  return shuffle2(a, b, m);
 }
 // Interleaves: (a0 b0 a1 b1 ...) as two vectors.
 inline void interleave(V a, V b, V& lo, V& hi) {
@@ -129,8 +129,8 @@ inline void interleave(V a, V b, V& lo, V& hi) {
     ml[i] = i % 2 ? VL + i / 2 : i / 2;
     mh[i] = i % 2 ? VL + (VL + i) / 2 : (VL + i) / 2;
   }
-  lo = __builtin_shuffle(a, b, ml);
-  hi = __builtin_shuffle(a, b, mh);
+  lo = shuffle2(a, b, ml);
+  hi = shuffle2(a, b, mh);
 }
 
 // 2x2 windows, stride 2: VL outputs of a row per step. The winner is the
@@ -228,8 +228,8 @@ inline V reduce_lanes(V* v) {
     const VI lo = *reinterpret_cast<const VIU*>(kReduce.lo[round]);
     const VI hi = *reinterpret_cast<const VIU*>(kReduce.hi[round]);
     for (int k = 0; k < cnt / 2; ++k) {
-      v[k] = __builtin_shuffle(v[2 * k], v[2 * k + 1], lo) +
-             __builtin_shuffle(v[2 * k], v[2 * k + 1], hi);
+      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) +
+             shuffle2(v[2 * k], v[2 * k + 1], hi);
     }
     cnt /= 2;
   }

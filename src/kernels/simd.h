@@ -72,6 +72,23 @@ inline void store_n(float* p, V v, int n) {
 typedef int VI __attribute__((vector_size(VL * 4)));
 typedef int VIU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
 
+// Lanes of (a, b) picked by m (indices into the 2*VL lanes). GCC's
+// __builtin_shuffle takes a run-time mask and folds constant ones into one
+// permute; clang (used only for the fuzz build) lacks it, so it gets a plain
+// lane loop with the same result.
+inline V shuffle2(V a, V b, VI m) {
+#if defined(__clang__)
+  V r;
+  for (int i = 0; i < VL; ++i) {
+    const int k = m[i] & (2 * VL - 1);
+    r[i] = k < VL ? a[k] : b[k - VL];
+  }
+  return r;
+#else
+  return __builtin_shuffle(a, b, m);
+#endif
+}
+
 // The same for int lanes.
 inline VI load_n(const int* p, int n) {
 #if HG_VLEN == 16

@@ -18,17 +18,7 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  std::string arch = o.arch;
-  Dims input;
-  if (!o.preset.empty() && !o.arch.empty()) throw UsageError("give --preset or --arch, not both");
-  if (!o.arch.empty()) {
-    if (o.input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
-    input = parse_dims(o.input, "--input");
-  } else {
-    const Preset& p = find_preset(o.preset.empty() ? "seed-cnn" : o.preset);
-    arch = p.arch;
-    input = o.input.empty() ? p.input : parse_dims(o.input, "--input");
-  }
+  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
   const GradReport r = gradcheck_network(arch, input, o.batch, o.seed, o.max_checks);
   std::printf("gradcheck: %s on input %s, batch %d, float64 central differences (h=1e-6)\n",

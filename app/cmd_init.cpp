@@ -18,17 +18,7 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  if (!o.preset.empty() && !o.arch.empty()) throw UsageError("give --preset or --arch, not both");
-  std::string arch = o.arch;
-  Dims input;
-  if (!o.arch.empty()) {
-    if (o.input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
-    input = parse_dims(o.input, "--input");
-  } else {
-    const Preset& p = find_preset(o.preset.empty() ? "seed-cnn" : o.preset);
-    arch = p.arch;
-    input = o.input.empty() ? p.input : parse_dims(o.input, "--input");
-  }
+  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
   const Init scheme = parse_init(o.scheme);
   Network<float> net(arch, input);
   net.num_classes();  // a model must end flat: fail here, not in a later command

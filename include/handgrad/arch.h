@@ -28,4 +28,13 @@ const std::vector<Preset>& presets();
 // Throws UsageError listing the known presets.
 const Preset& find_preset(const std::string& name);
 
+// The network a command's --preset / --arch / --input flags name: --arch
+// needs --input; otherwise the preset (default seed-cnn) with its input
+// unless --input overrides it. Throws UsageError for both or neither fitting.
+struct NetSpec {
+  std::string arch;
+  Dims input;
+};
+NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input);
+
 }  // namespace handgrad

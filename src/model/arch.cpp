@@ -94,4 +94,14 @@ const Preset& find_preset(const std::string& name) {
   throw UsageError("--preset: unknown preset '" + name + "' (known: " + known + ")");
 }
 
+NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input) {
+  if (!preset.empty() && !arch.empty()) throw UsageError("give --preset or --arch, not both");
+  if (!arch.empty()) {
+    if (input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
+    return {arch, parse_dims(input, "--input")};
+  }
+  const Preset& p = find_preset(preset.empty() ? "seed-cnn" : preset);
+  return {p.arch, input.empty() ? p.input : parse_dims(input, "--input")};
+}
+
 }  // namespace handgrad

@@ -18,36 +18,46 @@ using nlohmann::json;
 
 namespace {
 
+// The one list of training settings a checkpoint records: settings() writes
+// it, settings_from_json() reads it back. f(name, field, added_later): fields
+// added after version 1 keep their default when an older state lacks them.
+template <class Options, class F>
+void for_each_setting(Options& o, F&& f) {
+  auto& d = o.data;
+  f("preset", o.preset, false);
+  f("arch", o.arch, false);
+  f("input", o.input, false);
+  f("data", d.data, false);
+  f("data_dir", d.data_dir, false);
+  f("test_data", d.test_data, false);
+  f("n", d.n, false);
+  f("noise", d.noise, false);
+  f("data_seed", d.seed, false);
+  f("test_fraction", d.test_fraction, false);
+  f("train_limit", o.train_limit, false);
+  f("test_limit", o.test_limit, false);
+  f("epochs", o.epochs, false);
+  f("iterations", o.iterations, false);
+  f("batch_size", o.batch_size, false);
+  f("lr", o.sgd.lr, false);
+  f("momentum", o.sgd.momentum, false);
+  f("weight_decay", o.sgd.weight_decay, false);
+  f("nesterov", o.sgd.nesterov, false);
+  f("seed", o.seed, false);
+  f("threads", o.threads, false);
+  f("init", o.init, false);
+  f("batch_order", o.batch_order, false);
+  f("eval_every", o.eval_every, false);
+  f("checkpoint_every", o.checkpoint_every, true);
+  f("clip_grad_norm", o.clip_grad_norm, false);
+  f("standardize", o.standardize, false);
+  f("normalize", o.normalize, true);
+}
+
 json settings(const TrainOptions& o) {
-  const DataArgs& d = o.data;
-  return json{{"preset", o.preset},
-              {"arch", o.arch},
-              {"input", o.input},
-              {"data", d.data},
-              {"data_dir", d.data_dir},
-              {"test_data", d.test_data},
-              {"n", d.n},
-              {"noise", d.noise},
-              {"data_seed", d.seed},
-              {"test_fraction", d.test_fraction},
-              {"train_limit", o.train_limit},
-              {"test_limit", o.test_limit},
-              {"epochs", o.epochs},
-              {"iterations", o.iterations},
-              {"batch_size", o.batch_size},
-              {"lr", o.sgd.lr},
-              {"momentum", o.sgd.momentum},
-              {"weight_decay", o.sgd.weight_decay},
-              {"nesterov", o.sgd.nesterov},
-              {"seed", o.seed},
-              {"threads", o.threads},
-              {"init", o.init},
-              {"batch_order", o.batch_order},
-              {"eval_every", o.eval_every},
-              {"checkpoint_every", o.checkpoint_every},
-              {"clip_grad_norm", o.clip_grad_norm},
-              {"standardize", o.standardize},
-              {"normalize", o.normalize}};
+  json j = json::object();
+  for_each_setting(o, [&](const char* name, const auto& field, bool) { j[name] = field; });
+  return j;
 }
 
 json row_json(const EvalRow& r) {
@@ -64,34 +74,10 @@ TrainOptions settings_from_json(const std::string& text, const std::string& wher
   TrainOptions o;
   try {
     const json j = json::parse(text);
-    o.preset = j.at("preset");
-    o.arch = j.at("arch");
-    o.input = j.at("input");
-    o.data.data = j.at("data");
-    o.data.data_dir = j.at("data_dir");
-    o.data.test_data = j.at("test_data");
-    o.data.n = j.at("n");
-    o.data.noise = j.at("noise");
-    o.data.seed = j.at("data_seed");
-    o.data.test_fraction = j.at("test_fraction");
-    o.train_limit = j.at("train_limit");
-    o.test_limit = j.at("test_limit");
-    o.epochs = j.at("epochs");
-    o.iterations = j.at("iterations");
-    o.batch_size = j.at("batch_size");
-    o.sgd.lr = j.at("lr");
-    o.sgd.momentum = j.at("momentum");
-    o.sgd.weight_decay = j.at("weight_decay");
-    o.sgd.nesterov = j.at("nesterov");
-    o.seed = j.at("seed");
-    o.threads = j.at("threads");
-    o.init = j.at("init");
-    o.batch_order = j.at("batch_order");
-    o.eval_every = j.at("eval_every");
-    o.checkpoint_every = j.value("checkpoint_every", 1);
-    o.clip_grad_norm = j.at("clip_grad_norm");
-    o.standardize = j.at("standardize");
-    o.normalize = j.value("normalize", false);
+    for_each_setting(o, [&](const char* name, auto& field, bool added_later) {
+      if (added_later && !j.contains(name)) return;
+      j.at(name).get_to(field);
+    });
   } catch (const json::exception& e) {
     throw Error(where + ": bad training settings (" + std::string(e.what()) + ")");
   }
@@ -123,8 +109,7 @@ void remove_stale_temps(const std::string& dir) {
       continue;
     }
     const long pid = std::atol(name.c_str() + at + 5);
-    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
-        errno == ESRCH) {
+    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
       std::filesystem::remove(e.path(), ec);
     }
   }

@@ -17,19 +17,6 @@ namespace {
 
 constexpr int kBatch = 8;
 
-std::vector<const KernelTable*> tables() {
-  std::vector<const KernelTable*> t = {kernels::generic_table()};
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    t.push_back(kernels::avx2_table());
-  }
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
-    t.push_back(kernels::avx512_table());
-  }
-  return t;
-}
-
 Buffer<float> random_buf(size_t n, float scale = 1.0f) {
   static std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-scale, scale);
@@ -45,7 +32,9 @@ struct ConvCase {
 const ConvCase kConvs[] = {{"conv1_1x28x28_o4_k5", 1, 28, 28, 4, 5},
                            {"conv2_4x12x12_o8_k5", 4, 12, 12, 8, 5}};
 
-double conv_flops(const ConvGeom& g) { return 2.0 * g.O * g.C * g.K * g.K * g.Ho * g.Wo * kBatch; }
+double conv_flops(const ConvGeom& g) {
+  return 2.0 * g.O * g.C * g.K * g.K * g.Ho * g.Wo * kBatch;
+}
 
 void conv_fwd(benchmark::State& st, const KernelTable* k, ConvCase c) {
   const ConvGeom g = conv_geom(c.C, c.H, c.W, c.O, c.K, 0);
@@ -140,7 +129,7 @@ void peak(benchmark::State& st, const KernelTable* k) {
 }
 
 int register_all() {
-  for (const KernelTable* k : tables()) {
+  for (const KernelTable* k : kernels::runnable_tables()) {
     const std::string t = std::string("/") + k->name;
     for (const ConvCase& c : kConvs) {
       benchmark::RegisterBenchmark(("conv_fwd/" + std::string(c.name) + t).c_str(), conv_fwd, k, c);

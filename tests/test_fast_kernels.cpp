@@ -19,19 +19,6 @@
 namespace handgrad {
 namespace {
 
-std::vector<const KernelTable*> tables() {
-  std::vector<const KernelTable*> t = {kernels::generic_table()};
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    t.push_back(kernels::avx2_table());
-  }
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) {
-    t.push_back(kernels::avx512_table());
-  }
-  return t;
-}
-
 std::vector<float> random_vec(size_t n, std::mt19937& rng, float scale = 1.0f) {
   std::uniform_real_distribution<float> u(-scale, scale);
   std::vector<float> v(n);
@@ -72,7 +59,7 @@ void check_network(const Case& c) {
   const size_t k = static_cast<size_t>(net.num_classes()) * c.batch;
   const std::vector<float> rlogits(rws.acts.back().data(), rws.acts.back().data() + k);
 
-  for (const KernelTable* t : tables()) {
+  for (const KernelTable* t : kernels::runnable_tables()) {
     SCOPED_TRACE(t->name);
     FastNet fast(net, t);
     fast.prepare(net.params());
@@ -131,7 +118,7 @@ TEST(FastKernels, PoolAndDenseShapes) {
 // C = A B on the raw GEMM, with strided (transposed) A and accumulation.
 TEST(FastKernels, Gemm) {
   std::mt19937 rng(3);
-  for (const KernelTable* t : tables()) {
+  for (const KernelTable* t : kernels::runnable_tables()) {
     SCOPED_TRACE(t->name);
     for (int M : {1, 5, 7, 13}) {
       for (int N : {1, 3, 16, 17, 40}) {
@@ -170,7 +157,7 @@ TEST(FastKernels, Gemm) {
 // The vectorised SGD must round exactly as the reference optimizer does.
 TEST(FastKernels, SgdBitIdentical) {
   std::mt19937 rng(5);
-  for (const KernelTable* t : tables()) {
+  for (const KernelTable* t : kernels::runnable_tables()) {
     for (bool nesterov : {false, true}) {
       SgdOptions o;
       o.lr = 0.05;

@@ -13,6 +13,7 @@
 //  - every buffer a kernel reads past its logical end is allocated with
 //    kSlack extra zeroed floats.
 #include <cstddef>
+#include <vector>
 
 namespace handgrad {
 
@@ -99,6 +100,9 @@ namespace kernels {
 const KernelTable* generic_table();
 const KernelTable* avx2_table();
 const KernelTable* avx512_table();
+// Every table this CPU can run, generic first: what the tests compare
+// against the reference layers and what the kernel benchmark times.
+std::vector<const KernelTable*> runnable_tables();
 }  // namespace kernels
 
 }  // namespace handgrad

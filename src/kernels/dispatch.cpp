@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "handgrad/error.h"
 #include "handgrad/kernels.h"
@@ -54,12 +55,25 @@ std::atomic<const KernelTable*>& current() {
 
 }  // namespace
 
-const KernelTable* fast_kernels() { return current().load(std::memory_order_relaxed); }
+std::vector<const KernelTable*> kernels::runnable_tables() {
+  std::vector<const KernelTable*> t = {kernels::generic_table()};
+  if (has_avx2()) t.push_back(kernels::avx2_table());
+  if (has_avx512()) t.push_back(kernels::avx512_table());
+  return t;
+}
 
-void set_kernel_path(const char* name) { current().store(pick(name, "kernel path")); }
+const KernelTable* fast_kernels() {
+  return current().load(std::memory_order_relaxed);
+}
+
+void set_kernel_path(const char* name) {
+  current().store(pick(name, "kernel path"));
+}
 
 namespace {
-int round_up(int x, int m) { return (x + m - 1) / m * m; }
+int round_up(int x, int m) {
+  return (x + m - 1) / m * m;
+}
 }  // namespace
 
 ConvGeom conv_geom(int C, int H, int W, int O, int K, int pad) {

@@ -26,6 +26,8 @@ struct Frame {
   double x0, x1, y0, y1;            // the data range shown
   double px(double x) const { return left + (x - x0) / (x1 - x0) * width; }
   double py(double y) const { return top + height - (y - y0) / (y1 - y0) * height; }
+  double data_x(double px_) const { return x0 + (px_ - left) / width * (x1 - x0); }
+  double data_y(double py_) const { return y1 - (py_ - top) / height * (y1 - y0); }
 };
 
 // Frame with margins for title, tick labels and axis titles in a w x h picture.

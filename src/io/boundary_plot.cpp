@@ -11,7 +11,6 @@
 namespace handgrad {
 namespace {
 
-using chart::Frame;
 
 // The data window around every point, padded by 8%, with one scale on both
 // axes (circles stay round); the longer side gets `size` pixels, the shorter
@@ -61,7 +60,7 @@ void paint_regions(cairo_t* cr, const Frame& f, int rows, int cols, int K,
       const float* p = grid.data() + (static_cast<size_t>(r) * cols + c) * K;
       const int k = static_cast<int>(std::max_element(p, p + K) - p);
       const double conf = (p[k] - 1.0 / K) / (1 - 1.0 / K);  // 0 .. 1
-      const chart::Rgb col = chart::lighten(chart::class_color(k), 0.93 - 0.38 * conf);
+      const Rgb col = chart::lighten(chart::class_color(k), 0.93 - 0.38 * conf);
       auto* pix = reinterpret_cast<uint32_t*>(data + static_cast<size_t>(r) * stride) + c;
       const auto byte = [](double v) { return static_cast<uint32_t>(std::lround(v * 255)); };
       *pix = (byte(col.r) << 16) | (byte(col.g) << 8) | byte(col.b);

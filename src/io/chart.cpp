@@ -25,23 +25,6 @@ void set_color(cairo_t* cr, Rgb c, double alpha) {
   cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
 }
 
-std::vector<double> nice_ticks(double lo, double hi, int target) {
-  const double span = hi - lo;
-  if (!(span > 0)) return {lo};
-  const double raw = span / target;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    step = m * mag;
-    if (step >= raw) break;
-  }
-  std::vector<double> t;
-  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
-    t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);  // no "-0"
-  }
-  return t;
-}
-
 void text(cairo_t* cr, double x, double y, const std::string& s, double size, double ax, double ay,
           bool bold, bool vertical) {
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
@@ -74,7 +57,7 @@ void axes(cairo_t* cr, const Frame& f, const std::string& xlabel, const std::str
   cairo_rectangle(cr, f.left, f.top, f.width, f.height);
   cairo_stroke(cr);
   const double fs = 12;
-  const auto xt = nice_ticks(f.xmin, f.xmax), yt = nice_ticks(f.ymin, f.ymax);
+  const auto xt = nice_ticks(f.x0, f.x1), yt = nice_ticks(f.y0, f.y1);
   const double xstep = xt.size() > 1 ? xt[1] - xt[0] : 1, ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
   for (double v : xt) {
     const double x = f.px(v), y = f.top + f.height;

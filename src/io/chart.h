@@ -6,29 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "handgrad/plot.h"  // Rgb, Frame, nice_ticks
+
 namespace handgrad::chart {
 
-struct Rgb {
-  double r, g, b;
-};
 // Distinct, colour-blind-friendly class colours (Okabe-Ito), cycling.
 Rgb class_color(int k);
 // Lighter version of c: mix with white, t = 0 (c) .. 1 (white).
 Rgb lighten(Rgb c, double t);
 void set_color(cairo_t* cr, Rgb c, double alpha = 1.0);
-
-// The plotting area in pixels and the data range it shows.
-struct Frame {
-  double left, top, width, height;
-  double xmin, xmax, ymin, ymax;
-  double px(double x) const { return left + (x - xmin) / (xmax - xmin) * width; }
-  double py(double y) const { return top + (ymax - y) / (ymax - ymin) * height; }
-  double data_x(double px_) const { return xmin + (px_ - left) / width * (xmax - xmin); }
-  double data_y(double py_) const { return ymax - (py_ - top) / height * (ymax - ymin); }
-};
-
-// About `target` round tick values (1, 2, 5 x 10^k steps) inside [lo, hi].
-std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 
 // Text anchored at (x, y): ax = 0 left, 0.5 centre, 1 right; ay likewise
 // 0 top .. 1 bottom. Rotated 90 degrees counter-clockwise when `vertical`.

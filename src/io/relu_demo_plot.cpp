@@ -9,8 +9,6 @@
 namespace handgrad {
 namespace {
 
-using chart::Frame;
-using chart::Rgb;
 
 void curve(cairo_t* cr, const Frame& f, const std::function<double(double)>& fn, Rgb c,
            double width, bool dashed) {
@@ -18,7 +16,7 @@ void curve(cairo_t* cr, const Frame& f, const std::function<double(double)>& fn,
   cairo_rectangle(cr, f.left, f.top, f.width, f.height);
   cairo_clip(cr);
   for (int i = 0; i <= 400; ++i) {
-    const double x = f.xmin + (f.xmax - f.xmin) * i / 400;
+    const double x = f.x0 + (f.x1 - f.x0) * i / 400;
     cairo_line_to(cr, f.px(x), f.py(fn(x)));
   }
   chart::set_color(cr, c);
@@ -34,7 +32,7 @@ void shade_above(cairo_t* cr, const Frame& f, const std::function<double(double)
   chart::set_color(cr, chart::lighten(chart::class_color(1), 0.82));
   const int steps = 900;
   for (int i = 0; i < steps; ++i) {
-    const double x = f.xmin + (f.xmax - f.xmin) * (i + 0.5) / steps;
+    const double x = f.x0 + (f.x1 - f.x0) * (i + 0.5) / steps;
     if (fn(x) > 0.5) {
       cairo_rectangle(cr, f.left + f.width * i / steps, f.top, f.width / steps + 0.5, f.height);
     }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli_util.h"
 #include "handgrad/rng.h"
 
 namespace hgtest {
@@ -66,37 +67,10 @@ inline std::string synthetic_mnist(const std::string& name, int n_train = 600, i
   return d;
 }
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Runs `handgrad <args>` through the shell; args are already quoted.
-inline CliResult run_cli(const std::string& args, const std::string& env = "") {
-  static int counter = 0;
-  const std::string base = temp_dir("cli_" + std::to_string(counter++));
-  const std::string cmd =
-      env + " " + HANDGRAD_BIN + " " + args + " >" + base + "/out 2>" + base + "/err";
-  const int status = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(base + "/out");
-  r.err = slurp(base + "/err");
-  return r;
-}
-
-// Number of lines in s.
-inline int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
+// The CLI runner is shared with the other CLI tests (cli_util.h).
+using handgrad::CliResult;
+using handgrad::count_lines;
+using handgrad::run_cli;
+using handgrad::slurp;
 
 }  // namespace hgtest

@@ -20,11 +20,25 @@ struct Opts {
   std::vector<std::string> images;
   bool invert = false, json = false;
   int top = 3;
+  std::string fit = "auto";
 };
+
+// auto: MNIST's framing for models trained on MNIST (their metadata says
+// so), the whole picture for anything else (Fashion-MNIST fills its field).
+Fit choose_fit(const Opts& o, const LoadedModel& m) {
+  if (o.fit == "stretch") return Fit::stretch;
+  if (o.fit == "mnist") return Fit::mnist;
+  const auto d = m.metadata.find("data");
+  return d != m.metadata.end() && d->second == "mnist" ? Fit::mnist : Fit::stretch;
+}
 
 int run(const Opts& o) {
   if (o.top < 1) throw UsageError("--top: must be >= 1");
+  if (o.fit != "auto" && o.fit != "mnist" && o.fit != "stretch") {
+    throw UsageError("--fit: '" + o.fit + "' is not auto, mnist or stretch");
+  }
   LoadedModel m = load_model(o.model);
+  const Fit fit = choose_fit(o, m);
   const Dims in = m.net.input_dims();
   if (in.size() != 3 || in[0] != 1) {
     throw UsageError(o.model + ": the model takes inputs of shape " + dims_str(in) +
@@ -37,7 +51,7 @@ int run(const Opts& o) {
   std::vector<float> logits(static_cast<size_t>(k)), probs(static_cast<size_t>(k));
   for (const auto& path : o.images) {
     const GrayImage img = read_gray_image(path);
-    std::vector<float> x = to_model_input(img, in[1], in[2], o.invert);  // (1, H, W)
+    std::vector<float> x = to_model_input(img, in[1], in[2], o.invert, fit);  // (1, H, W)
     if (!st.empty()) st.apply(x.data(), 1);
     runner.predict(x.data(), 1, logits.data());
     softmax<float>(logits.data(), 1, k, probs.data());
@@ -55,7 +69,11 @@ int run(const Opts& o) {
     all.push_back({{"image", path}, {"prediction", order[0]}, {"top", tops}});
   }
   if (o.json)
-    std::printf("%s\n", nlohmann::json{{"model", o.model}, {"predictions", all}}.dump().c_str());
+    std::printf("%s\n", nlohmann::json{{"model", o.model},
+                                       {"fit", fit == Fit::mnist ? "mnist" : "stretch"},
+                                       {"predictions", all}}
+                            .dump()
+                            .c_str());
   return 0;
 }
 
@@ -65,6 +83,10 @@ const Register reg{
        sub.add_option("--model", o->model, "model.safetensors")->required();
        sub.add_option("images", o->images, "PNG or PGM files")->required();
        sub.add_flag("--invert", o->invert, "black-on-white drawings (MNIST is white on black)");
+       sub.add_option("--fit", o->fit,
+                      "mnist: crop to the drawing, 20x20 box, centred by mass, as MNIST's "
+                      "digits; stretch: the whole picture; auto: mnist for MNIST models")
+           ->capture_default_str();
        sub.add_option("--top", o->top, "classes listed per image")->capture_default_str();
        sub.add_flag("--json", o->json, "JSON summary as the last line");
        return [o] { return run(*o); };

@@ -212,7 +212,9 @@ TEST_F(TrainRuns, PredictNamesTheClassOfImageFiles) {
     files += " " + d + "/c" + std::to_string(c) + ".pgm";
     inverted += " " + d + "/i" + std::to_string(c) + ".pgm";
   }
-  const std::string model = " --model " + *full_ + "/model.safetensors";
+  // The bars are not digits: MNIST's framing (auto's choice for a model
+  // trained on "mnist", checked below) would move them all to the centre.
+  const std::string model = " --model " + *full_ + "/model.safetensors --fit stretch";
   for (const auto& [args, label] :
        {std::pair{model + " --json" + files, "white on black"},
         std::pair{model + " --json --invert" + inverted, "black on white, 56x56"}}) {
@@ -227,6 +229,13 @@ TEST_F(TrainRuns, PredictNamesTheClassOfImageFiles) {
       EXPECT_GE(p["top"][0]["probability"].get<double>(), p["top"][1]["probability"].get<double>());
     }
   }
+  const auto fit = run_cli("predict --json --model " + *full_ + "/model.safetensors" + files);
+  ASSERT_EQ(fit.code, 0) << fit.err;
+  EXPECT_EQ(last_json_line(fit.out)["fit"], "mnist");
+  const auto flag =
+      run_cli("predict --model " + *full_ + "/model.safetensors --fit centre" + files);
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_EQ(flag.err, "handgrad: error: --fit: 'centre' is not auto, mnist or stretch\n");
   const auto bad = run_cli("predict" + model + " " + d + "/missing.png");
   EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_NE(bad.err.find("missing.png"), std::string::npos) << bad.err;

@@ -19,10 +19,28 @@ struct GrayImage {
 // oversized images (more than 16384 pixels a side or 2^26 pixels).
 GrayImage read_gray_image(const std::string& path);
 
-// Resizes to (h, w) with area averaging; optionally inverts (black-on-white
+// How a picture becomes the model's (h, w) input.
+enum class Fit {
+  stretch,  // the whole picture, area-averaged to (h, w)
+  // As MNIST's digits were prepared: crop to the drawing (pixels > 0.2
+  // after inversion), scale it, aspect kept, so its longer side is 20/28 of
+  // the input's, and place it so its centre of mass is the input's centre.
+  mnist,
+};
+
+// Composites over the background and optionally inverts (black-on-white
 // drawings become white-on-black, like MNIST). Transparent pixels are the
 // background: black without `invert`, white (so black after it) with it.
-// Returns (h, w) values in [0, 1].
-std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool invert);
+// Returns (h, w) values in [0, 1]. A blank picture is stretched either way.
+std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool invert,
+                                  Fit fit = Fit::stretch);
+
+// The steps of to_model_input, for tests and other callers.
+// composite: (H, W) values, foreground bright.
+std::vector<float> composite(const GrayImage& img, bool invert);
+// Area-averaging resize of src (H, W) to (h, w), clamped to [0, 1].
+std::vector<float> resize_area(const std::vector<float>& src, int H, int W, int h, int w);
+// Fit::mnist on a composited src (H, W); empty when nothing is drawn.
+std::vector<float> fit_like_mnist(const std::vector<float>& src, int H, int W, int h, int w);
 
 }  // namespace handgrad

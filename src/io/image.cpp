@@ -68,12 +68,7 @@ GrayImage read_gray_image(const std::string& path) {
   throw Error(path + ": not a PNG, PGM (P2/P5) or PPM (P3/P6) image");
 }
 
-std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool invert) {
-  if (h < 1 || w < 1 || img.width < 1 || img.height < 1) {
-    throw UsageError("cannot resize a " + std::to_string(img.width) + "x" +
-                     std::to_string(img.height) + " image to " + std::to_string(w) + "x" +
-                     std::to_string(h));
-  }
+std::vector<float> composite(const GrayImage& img, bool invert) {
   // Composite over the background: premultiplied gray + (1 - alpha) * bg.
   const float bg = invert ? 1.0f : 0.0f;
   const size_t n = img.pixels.size();
@@ -83,11 +78,16 @@ std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool inver
     const float v = img.pixels[i] + (1.0f - a) * bg;
     src[i] = invert ? 1.0f - v : v;
   }
-  // Separable area average: columns first, (H, W) -> (H, w), then rows.
-  const auto wx = area_weights(img.width, w), wy = area_weights(img.height, h);
-  std::vector<float> mid(static_cast<size_t>(img.height) * w);
-  for (int y = 0; y < img.height; ++y) {
-    const float* row = src.data() + static_cast<size_t>(y) * img.width;
+  return src;
+}
+
+// src: (H, W) -> (h, w), each output the mean of the source area it covers.
+std::vector<float> resize_area(const std::vector<float>& src, int H, int W, int h, int w) {
+  // Separable: columns first, (H, W) -> (H, w), then rows.
+  const auto wx = area_weights(W, w), wy = area_weights(H, h);
+  std::vector<float> mid(static_cast<size_t>(H) * w);
+  for (int y = 0; y < H; ++y) {
+    const float* row = src.data() + static_cast<size_t>(y) * W;
     for (int x = 0; x < w; ++x) {
       const Span& s = wx[static_cast<size_t>(x)];
       float acc = 0;
@@ -107,6 +107,20 @@ std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool inver
     }
   }
   return out;
+}
+
+std::vector<float> to_model_input(const GrayImage& img, int h, int w, bool invert, Fit fit) {
+  if (h < 1 || w < 1 || img.width < 1 || img.height < 1) {
+    throw UsageError("cannot resize a " + std::to_string(img.width) + "x" +
+                     std::to_string(img.height) + " image to " + std::to_string(w) + "x" +
+                     std::to_string(h));
+  }
+  const std::vector<float> src = composite(img, invert);
+  if (fit == Fit::mnist) {
+    std::vector<float> out = fit_like_mnist(src, img.height, img.width, h, w);
+    if (!out.empty()) return out;  // empty: nothing drawn, stretch the blank page
+  }
+  return resize_area(src, img.height, img.width, h, w);
 }
 
 }  // namespace handgrad

@@ -1,7 +1,8 @@
 #pragma once
 // The fuzz_image harness (see harness_arch.h for why it is a header): PNG
 // (through cairo) and PGM/PPM bytes go through read_gray_image and the
-// resize predict applies (28x28; byte 0's low bit of the file picks --invert).
+// resize predict applies (28x28; the file size's low bit picks --invert,
+// its next bit --fit mnist over stretch).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +19,8 @@ inline void run_image(const uint8_t* data, size_t size) {
   try {
     const GrayImage img = read_gray_image(f.path());
     if (img.pixels.size() != size_t(img.width) * img.height) std::abort();
-    const std::vector<float> x = to_model_input(img, 28, 28, size % 2 == 1);
+    const Fit fit = size % 4 >= 2 ? Fit::mnist : Fit::stretch;
+    const std::vector<float> x = to_model_input(img, 28, 28, size % 2 == 1, fit);
     if (x.size() != 28 * 28) std::abort();
     for (float v : x) {
       if (!(v >= -1e-4f && v <= 1.0001f)) std::abort();

@@ -34,6 +34,11 @@ std::string one_line(const char* msg) {
   }
   return out;
 }
+
+std::string parent_help(const std::string& name) {
+  if (name == "data") return "Get MNIST (data fetch), write 2-D data sets as CSV (data make)";
+  return name + " commands";
+}
 }  // namespace
 }  // namespace handgrad::cli
 
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
   using namespace handgrad;
   CLI::App app{"handgrad: neural networks with hand-written gradients"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "handgrad " HANDGRAD_VERSION);
   auto& cmds = cli::commands();
   std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) {
     return std::tie(a.parent, a.name) < std::tie(b.parent, b.name);
@@ -54,7 +60,7 @@ int main(int argc, char** argv) {
         if (existing->get_name() == c.parent) parent = existing;
       }
       if (!parent) {
-        parent = app.add_subcommand(c.parent, c.parent + " commands");
+        parent = app.add_subcommand(c.parent, cli::parent_help(c.parent));
         parent->require_subcommand(1);
       }
     }
@@ -68,6 +74,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "handgrad: error: %s (see --help)\n", cli::one_line(e.what()).c_str());

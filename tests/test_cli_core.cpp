@@ -30,10 +30,10 @@ TEST(CliGradcheck, KernelTooLargeIsAUsageError) {
 }
 
 TEST(CliGradcheck, BadFlagsAreUsageErrors) {
-  for (const char* args : {"gradcheck --bogus", "gradcheck --preset nope",
-                           "gradcheck --arch 'relu'", "gradcheck --arch 'conv(4,5' --input 1x8x8",
-                           "gradcheck --arch relu --input 0x3", "gradcheck --batch-size x",
-                           "nosuchcommand", ""}) {
+  for (const char* args :
+       {"gradcheck --bogus", "gradcheck --preset nope", "gradcheck --arch 'relu'",
+        "gradcheck --arch 'conv(4,5' --input 1x8x8", "gradcheck --arch relu --input 0x3",
+        "gradcheck --batch-size x", "nosuchcommand", ""}) {
     const auto r = run_cli(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << "\n" << r.err;
@@ -45,6 +45,12 @@ TEST(CliInfo, PrintsVersionAndKernelPath) {
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("handgrad "), std::string::npos);
   EXPECT_NE(r.out.find("kernel path:"), std::string::npos);
+}
+
+TEST(CliInfo, VersionFlag) {
+  const auto r = run_cli("--version");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("handgrad ") + HANDGRAD_VERSION + "\n");
 }
 
 }  // namespace

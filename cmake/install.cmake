@@ -3,7 +3,7 @@
 # P/lib/cmake/handgrad, so other projects can
 #   find_package(handgrad REQUIRED)
 #   target_link_libraries(app PRIVATE handgrad::handgrad)
-# (examples/CMakeLists.txt is such a project; tests/install_example.sh checks it).
+# (examples/CMakeLists.txt is such a project; tests/examples.sh checks it).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

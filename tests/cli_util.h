@@ -63,9 +63,9 @@ struct CliResult {
   std::string out;  // stdout and stderr together
 };
 
-// `handgrad ARGS` with stdout and stderr together, for tests that only
-// look for words in what the user saw. `dir` is kept for the callers' sake.
-inline CliResult run_cli(const std::string& args, const std::filesystem::path& /*dir*/) {
+// `handgrad ARGS` with stderr then stdout in one string, for tests that
+// only look for words in what the user saw.
+inline CliResult run_cli(const std::string& args) {
   const handgrad::CliResult r = handgrad::run_cli(args);
   return {r.code, r.err + r.out};  // stdout last: its final line is the --json summary
 }

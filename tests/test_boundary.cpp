@@ -77,16 +77,14 @@ TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {
   test::write_text(dir.file("test.csv"), "x1,x2,label\n-1,1,1\n1,0,1\n3,1,0\n-3,0,1\n");
   const std::string data =
       "--data " + dir.file("train.csv") + " --test-data " + dir.file("test.csv");
-  auto r = run_cli(
-      "boundary --model " + dir.file("m.safetensors") + " " + data + " --out " + dir.file("b.png"),
-      dir.path);
+  auto r = run_cli("boundary --model " + dir.file("m.safetensors") + " " + data + " --out " +
+                   dir.file("b.png"));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("test accuracy 0.7500 on 4 points"), std::string::npos) << r.out;
   EXPECT_TRUE(test::is_png(dir.file("b.png")));
   // Standardised by the model's metadata, the boundary moves to x1 = 1.5: all right.
   r = run_cli("boundary --model " + dir.file("shifted.safetensors") + " " + data + " --out " +
-                  dir.file("s.png"),
-              dir.path);
+              dir.file("s.png"));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("test accuracy 1.0000 on 4 points (inputs standardised"), std::string::npos)
       << r.out;
@@ -98,21 +96,18 @@ TEST(BoundaryCli, Errors) {
   Network<float> wide("linear(2)", {3});
   save_model(dir.file("wide.safetensors"), wide);
   auto r = run_cli("boundary --model " + dir.file("wide.safetensors") + " --data moons --out " +
-                       dir.file("b.png"),
-                   dir.path);
+                   dir.file("b.png"));
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("need a model with 2 inputs"), std::string::npos) << r.out;
   test::write_text(dir.file("bad.csv"), "1,2,0\n1,2,5\n");
   r = run_cli("boundary --model " + dir.file("m.safetensors") + " --data " + dir.file("bad.csv") +
-                  " --out " + dir.file("b.png"),
-              dir.path);
+              " --out " + dir.file("b.png"));
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("bad.csv:2: label '5' is out of range (labels are 0..1)"), std::string::npos)
       << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir.file("b.png")));
   r = run_cli("boundary --model " + dir.file("m.safetensors") + " --data moons --out " +
-                  dir.file("no/such/dir/b.png"),
-              dir.path);
+              dir.file("no/such/dir/b.png"));
   EXPECT_EQ(r.code, 1) << r.out;
 }
 

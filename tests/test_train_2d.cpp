@@ -29,14 +29,11 @@ nlohmann::json settings_of(const std::string& run_dir) {
 
 TEST(Train2d, UserCsvWithSeparateTestSet) {
   test::TempDir dir("train_csv");
-  ASSERT_EQ(
-      run_cli("data make moons --n 400 --seed 1 --out " + dir.file("train.csv"), dir.path).code, 0);
-  ASSERT_EQ(
-      run_cli("data make moons --n 150 --seed 2 --out " + dir.file("test.csv"), dir.path).code, 0);
+  ASSERT_EQ(run_cli("data make moons --n 400 --seed 1 --out " + dir.file("train.csv")).code, 0);
+  ASSERT_EQ(run_cli("data make moons --n 150 --seed 2 --out " + dir.file("test.csv")).code, 0);
   const auto r = run_cli("train --preset seed-2d --data " + dir.file("train.csv") +
-                             " --test-data " + dir.file("test.csv") +
-                             " --epochs 30 --threads 1 --quiet --json --out " + dir.file("run"),
-                         dir.path);
+                         " --test-data " + dir.file("test.csv") +
+                         " --epochs 30 --threads 1 --quiet --json --out " + dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = last_json(r.out);
   EXPECT_GE(j.at("test_accuracy").get<double>(), 0.85) << r.out;
@@ -48,9 +45,8 @@ TEST(Train2d, UserCsvWithSeparateTestSet) {
   EXPECT_EQ(total, 150);
   EXPECT_TRUE(test::is_png(dir.file("run/boundary.png")));
   // boundary without --data redraws the model's own data.
-  const auto b = run_cli(
-      "boundary --model " + dir.file("run/model.safetensors") + " --out " + dir.file("b.png"),
-      dir.path);
+  const auto b = run_cli("boundary --model " + dir.file("run/model.safetensors") + " --out " +
+                         dir.file("b.png"));
   ASSERT_EQ(b.code, 0) << b.out;
   EXPECT_NE(b.out.find("on 150 points"), std::string::npos) << b.out;
 }
@@ -63,10 +59,9 @@ TEST(Train2d, AnyFeatureCount) {
     csv += std::to_string(y) + "," + std::to_string(i % 7) + ",0.5," + std::to_string(y) + "\n";
   }
   test::write_text(dir.file("three.csv"), csv);
-  const auto r = run_cli("train --arch 'linear(8) relu linear(3)' --data " + dir.file("three.csv") +
-                             " --epochs 40 --batch-size 8 --lr 0.05 --threads 1 --quiet --out " +
-                             dir.file("run"),
-                         dir.path);
+  const auto r =
+      run_cli("train --arch 'linear(8) relu linear(3)' --data " + dir.file("three.csv") +
+              " --epochs 40 --batch-size 8 --lr 0.05 --threads 1 --quiet --out " + dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("test accuracy 1.0000 (12/12)"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir.file("run/boundary.png")));  // 3 inputs: no picture
@@ -74,8 +69,8 @@ TEST(Train2d, AnyFeatureCount) {
 
 TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   test::TempDir dir("train_defaults");
-  auto r = run_cli("train --preset seed-2d --epochs 1 --threads 1 --quiet --out " + dir.file("rec"),
-                   dir.path);
+  auto r =
+      run_cli("train --preset seed-2d --epochs 1 --threads 1 --quiet --out " + dir.file("rec"));
   ASSERT_EQ(r.code, 0) << r.out;
   auto s = settings_of(dir.file("rec"));
   EXPECT_EQ(s.at("data"), "moons");
@@ -87,8 +82,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("momentum"), 0.9);
 
   r = run_cli("train --preset seed-2d --seed-settings --epochs 1 --threads 1 --quiet --out " +
-                  dir.file("seed"),
-              dir.path);
+              dir.file("seed"));
   ASSERT_EQ(r.code, 0) << r.out;
   s = settings_of(dir.file("seed"));
   EXPECT_EQ(s.at("init"), "torch");
@@ -100,8 +94,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   r = run_cli(
       "train --preset seed-2d --iterations 3 --no-standardize --init xavier --threads 1 "
       "--quiet --out " +
-          dir.file("mixed"),
-      dir.path);
+      dir.file("mixed"));
   ASSERT_EQ(r.code, 0) << r.out;
   s = settings_of(dir.file("mixed"));
   EXPECT_EQ(s.at("epochs"), 2);  // the trainer's own default: --iterations was typed
@@ -109,7 +102,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("init"), "xavier");
   EXPECT_EQ(s.at("clip_grad_norm"), 0.5);
 
-  r = run_cli("train --preset seed-cnn --seed-settings --quiet --out " + dir.file("x"), dir.path);
+  r = run_cli("train --preset seed-cnn --seed-settings --quiet --out " + dir.file("x"));
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("--seed-settings"), std::string::npos) << r.out;
 }
@@ -121,28 +114,26 @@ TEST(Train2d, DataErrorsNameTheFlagOrFile) {
   test::write_text(dir.file("three.csv"), "0.1,0.2,0.3,0\n0.3,0.4,0.5,1\n");
   test::write_text(dir.file("labels.csv"), "0.1,0.2,0\n0.3,0.4,2\n");
   const std::string common = " --epochs 1 --threads 1 --quiet --out " + dir.file("run");
-  auto r = run_cli("train --preset seed-2d --data " + dir.file("bad.csv") + common, dir.path);
+  auto r = run_cli("train --preset seed-2d --data " + dir.file("bad.csv") + common);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("bad.csv:3: column 2 'oops' is not a number"), std::string::npos) << r.out;
-  r = run_cli("train --preset seed-2d --data moons --test-data " + dir.file("ok.csv") + common,
-              dir.path);
+  r = run_cli("train --preset seed-2d --data moons --test-data " + dir.file("ok.csv") + common);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("--test-data"), std::string::npos) << r.out;
   r = run_cli("train --preset seed-2d --data " + dir.file("ok.csv") + " --test-data " +
-                  dir.file("three.csv") + common,
-              dir.path);
+              dir.file("three.csv") + common);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("three.csv:1: expected 3 columns"), std::string::npos) << r.out;
-  r = run_cli("train --preset seed-2d --data " + dir.file("three.csv") + common, dir.path);
+  r = run_cli("train --preset seed-2d --data " + dir.file("three.csv") + common);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("network takes 2"), std::string::npos) << r.out;
-  r = run_cli("train --preset seed-2d --data " + dir.file("labels.csv") + common, dir.path);
+  r = run_cli("train --preset seed-2d --data " + dir.file("labels.csv") + common);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("label 2"), std::string::npos) << r.out;
-  r = run_cli("train --preset seed-2d --data moonz" + common, dir.path);
+  r = run_cli("train --preset seed-2d --data moonz" + common);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("unknown dataset 'moonz'"), std::string::npos) << r.out;
-  r = run_cli("train --preset seed-2d --data " + dir.file("missing.csv") + common, dir.path);
+  r = run_cli("train --preset seed-2d --data " + dir.file("missing.csv") + common);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("missing.csv: cannot open"), std::string::npos) << r.out;
 }
@@ -159,8 +150,7 @@ TEST(Train2d, DeadLastLayerIsReportedAndWarned) {
   const auto r = run_cli(
       "train --preset seed-2d --data circles --epochs 3 --threads 1 --quiet "
       "--json --init " +
-          dir.file("dead.safetensors") + " --out " + dir.file("run"),
-      dir.path);
+      dir.file("dead.safetensors") + " --out " + dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = last_json(r.out);
   EXPECT_EQ(j.at("dead_relu")[4].at("layer"), 9) << r.out;
@@ -173,9 +163,8 @@ TEST(Train2d, DeadLastLayerIsReportedAndWarned) {
 TEST(Train2d, RecommendedDefaultsLearnMoons) {
   // The acceptance run: the seed-2d preset with its defaults (100 epochs).
   test::TempDir dir("train_moons");
-  const auto r = run_cli(
-      "train --preset seed-2d --data moons --threads 1 --quiet --json --out " + dir.file("run"),
-      dir.path);
+  const auto r = run_cli("train --preset seed-2d --data moons --threads 1 --quiet --json --out " +
+                         dir.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = last_json(r.out);
   // Seed 0 gives 0.95 to 0.96 depending on the kernels' float rounding; the

@@ -11,7 +11,6 @@
 namespace handgrad {
 namespace {
 
-
 // The data window around every point, padded by 8%, with one scale on both
 // axes (circles stay round); the longer side gets `size` pixels, the shorter
 // at least 60% of that.

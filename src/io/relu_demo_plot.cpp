@@ -9,7 +9,6 @@
 namespace handgrad {
 namespace {
 
-
 void curve(cairo_t* cr, const Frame& f, const std::function<double(double)>& fn, Rgb c,
            double width, bool dashed) {
   cairo_save(cr);

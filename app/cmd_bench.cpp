@@ -106,19 +106,8 @@ int run(const Opts& o) {
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
   if (o.reps < 1) throw UsageError("--reps: must be >= 1");
   if (o.steps < 0) throw UsageError("--steps: must be >= 0");
-  if (!o.preset.empty() && !o.arch.empty()) throw UsageError("give --preset or --arch, not both");
-  std::string arch = o.arch, name = o.preset;
-  Dims input;
-  if (!o.arch.empty()) {
-    if (o.input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
-    input = parse_dims(o.input, "--input");
-    name = "custom";
-  } else {
-    const Preset& p = find_preset(o.preset.empty() ? "seed-cnn" : o.preset);
-    arch = p.arch;
-    name = p.name;
-    input = o.input.empty() ? p.input : parse_dims(o.input, "--input");
-  }
+  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
+  const std::string name = !o.arch.empty() ? "custom" : o.preset.empty() ? "seed-cnn" : o.preset;
   Network<float> net(arch, input);
   net.init(1);
   const int B = o.batch, classes = net.num_classes();
@@ -236,9 +225,7 @@ const Register reg{
     {"bench", "Measure training throughput (samples/s) and the machine's FMA peak",
      [](CLI::App& sub) {
        auto o = std::make_shared<Opts>();
-       sub.add_option("--preset", o->preset, "seed-cnn (default), seed-mlp or seed-2d");
-       sub.add_option("--arch", o->arch, "architecture string (with --input)");
-       sub.add_option("--input", o->input, "input shape, e.g. 1x28x28");
+       add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--batch-size", o->batch, "samples per step")->capture_default_str();
        sub.add_option("--threads", o->threads, "threads for the step")->capture_default_str();
        sub.add_option("--steps", o->steps, "steps per repetition (0: about --seconds)")

@@ -38,21 +38,17 @@ int run(const Opts& o) {
   return ok ? 0 : kExitFailure;
 }
 
-const Register reg{{"gradcheck", "Check every hand-written gradient against finite differences",
-                    [](CLI::App& sub) {
-                      auto o = std::make_shared<Opts>();
-                      sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
-                      sub.add_option("--arch", o->arch, "architecture string")
-                          ->check(kNonEmptyArch);
-                      sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
-                      sub.add_option("--batch-size", o->batch, "samples per check")
-                          ->capture_default_str();
-                      sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
-                      sub.add_option("--max-checks", o->max_checks,
-                                     "elements compared per tensor")
-                          ->capture_default_str();
-                      return [o] { return run(*o); };
-                    }}};
+const Register reg{
+    {"gradcheck", "Check every hand-written gradient against finite differences",
+     [](CLI::App& sub) {
+       auto o = std::make_shared<Opts>();
+       add_net_flags(sub, o->preset, o->arch, o->input);
+       sub.add_option("--batch-size", o->batch, "samples per check")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--max-checks", o->max_checks, "elements compared per tensor")
+           ->capture_default_str();
+       return [o] { return run(*o); };
+     }}};
 
 }  // namespace
 }  // namespace handgrad::cli

@@ -33,9 +33,7 @@ int run(const Opts& o) {
 const Register reg{
     {"init", "Write a freshly initialised model (safetensors)", [](CLI::App& sub) {
        auto o = std::make_shared<Opts>();
-       sub.add_option("--preset", o->preset, "seed-cnn, seed-mlp or seed-2d");
-       sub.add_option("--arch", o->arch, "architecture string");
-       sub.add_option("--input", o->input, "input shape, e.g. 1x28x28 or 2");
+       add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--init", o->scheme, "torch, he or xavier")->capture_default_str();
        sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
        sub.add_option("--out", o->out, "model file to write")->required();

@@ -27,6 +27,15 @@ inline const CLI::Validator kNonEmptyArch{
     [](std::string& s) { return s.empty() ? std::string("the architecture string is empty") : ""; },
     "ARCH"};
 
+// --preset, --arch, --input: the network a command builds with
+// resolve_net() (arch.h). --arch "" is refused like everywhere else.
+inline void add_net_flags(CLI::App& sub, std::string& preset, std::string& arch,
+                          std::string& input) {
+  sub.add_option("--preset", preset, "seed-cnn (default), seed-mlp or seed-2d");
+  sub.add_option("--arch", arch, "architecture string (with --input)")->check(kNonEmptyArch);
+  sub.add_option("--input", input, "input shape, e.g. 1x28x28 or 2");
+}
+
 struct Register {
   explicit Register(Command c) { commands().push_back(std::move(c)); }
 };

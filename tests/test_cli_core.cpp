@@ -40,6 +40,20 @@ TEST(CliGradcheck, BadFlagsAreUsageErrors) {
   }
 }
 
+// Every command that builds a network from --preset/--arch/--input refuses
+// an empty --arch (a shell variable that was never set) instead of quietly
+// using the default preset.
+TEST(CliNetFlags, EmptyArchIsRefusedEverywhere) {
+  for (const char* cmd : {"gradcheck", "init --out /dev/null/never", "bench --steps 1 --reps 1"}) {
+    const auto r = run_cli(std::string(cmd) + " --arch ''");
+    EXPECT_EQ(r.code, 2) << cmd << "\n" << r.err;
+    EXPECT_NE(r.err.find("--arch: the architecture string is empty"), std::string::npos)
+        << cmd << "\n"
+        << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << cmd << "\n" << r.err;
+  }
+}
+
 TEST(CliInfo, PrintsVersionAndKernelPath) {
   const auto r = run_cli("info");
   EXPECT_EQ(r.code, 0);

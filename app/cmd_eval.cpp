@@ -8,8 +8,7 @@
 #include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
 #include "handgrad/train/evaluate.h"
-#include "handgrad/core/safetensors.h"
-#include "handgrad/data/standardize.h"
+#include "handgrad/model/model_file.h"
 #include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
@@ -43,14 +42,6 @@ int run(const Opts& o) {
     test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
   }
   check_data_fits(m.net, test, o.model + " on " + test.name);
-  const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
-  if (!st.empty()) {
-    if (st.mean.size() != test.sample_size()) {
-      throw Error(o.model + ": its standardisation has " + std::to_string(st.mean.size()) +
-                  " features but the data has " + std::to_string(test.sample_size()));
-    }
-    st.apply(test.x.data(), static_cast<size_t>(test.size()));
-  }
   StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
   const EvalResult r = evaluate(runner, m.net, test);
   long correct = 0;

@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "handgrad/core/cpu.h"
+#include "handgrad/kernels/path.h"
 
 namespace handgrad::cli {
 namespace {

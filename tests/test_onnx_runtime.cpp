@@ -72,11 +72,11 @@ std::string round_trip(const Case& c, const std::string& tag) {
   EXPECT_LE(r["max_prob_diff"].get<double>(), 1e-5) << r;
   EXPECT_EQ(r["class_mismatches"], 0) << r;
   std::printf(
-      "%s: ONNX Runtime %s vs handgrad on %d test samples: max |logit diff| %.3g, "
-      "max |probability diff| %.3g, %d different classes\n",
+      "%s: ONNX Runtime %s vs handgrad on %d test samples: max |logit diff| %.3g "
+      "(relative %.3g), max |probability diff| %.3g, %d different classes\n",
       tag.c_str(), r["onnxruntime"].get<std::string>().c_str(), c.n,
-      r["max_abs_diff"].get<double>(), r["max_prob_diff"].get<double>(),
-      r["class_mismatches"].get<int>());
+      r["max_abs_diff"].get<double>(), r["max_rel_diff"].get<double>(),
+      r["max_prob_diff"].get<double>(), r["class_mismatches"].get<int>());
   return skipped;
 }
 
@@ -172,6 +172,37 @@ TEST(OnnxRuntime, ComparisonCatchesAnotherModel) {
             0);
   const nlohmann::json r = compare_in_ort(dir.file("0.onnx"), dir.file("1.logits"), 0);
   EXPECT_GT(r["max_abs_diff"].get<double>(), 1e-2) << r;
+}
+
+// examples/onnx/classify.js gives the class and probability that
+// `handgrad predict` gives for the same 28x28 PNG.
+TEST(OnnxRuntime, ExampleClassifiesLikePredict) {
+  NEED_MNIST();
+  if (!onnx_export_available()) GTEST_SKIP() << "built without ONNX support";
+  if (const std::string why = onnx_test::ort_missing(); !why.empty()) GTEST_SKIP() << why;
+  const TempDir dir("onnx_example");
+  const std::string model = dir.file("run/model.safetensors"), onnx = dir.file("m.onnx");
+  ASSERT_EQ(run_cli("train --preset seed-cnn --iterations 300 --train-limit 2000 " + mnist_flags() +
+                    " --out " + dir.file("run") + " --quiet")
+                .code,
+            0);
+  ASSERT_EQ(run_cli("export --model " + model + " --out " + onnx).code, 0);
+  for (const char* png : {"seven.png", "three.png"}) {
+    const std::string image = onnx_test::source(std::string("examples/onnx/") + png);
+    const CliResult ex = onnx_test::run_shell(
+        "NODE_PATH=" + onnx_test::npm_dir() + "/node_modules node " +
+        onnx_test::source("examples/onnx/classify.js") + " " + onnx + " " + image);
+    ASSERT_EQ(ex.code, 0) << ex.err;
+    int cls = -1;
+    double p = -1;
+    ASSERT_EQ(std::sscanf(ex.out.c_str(), "%d %lf", &cls, &p), 2) << ex.out;
+    const CliResult pr = run_cli("predict --model " + model + " --fit stretch --json " + image);
+    ASSERT_EQ(pr.code, 0) << pr.err;
+    const auto top =
+        nlohmann::json::parse(pr.out.substr(pr.out.rfind("\n{") + 1))["predictions"][0]["top"][0];
+    EXPECT_EQ(cls, top["class"].get<int>()) << png << ": " << ex.out;
+    EXPECT_NEAR(p, top["probability"].get<double>(), 6e-5) << png << ": " << ex.out;
+  }
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 // BATCH: 0 for a model with a dynamic batch (one run over all samples), or
 // the model's fixed batch size (the last chunk is padded with zeros).
 // Prints one JSON line: n, classes, input/output names, max_abs_diff
-// (logits), max_prob_diff (ONNX probabilities vs softmax of handgrad's
+// (logits), max_rel_diff (|difference| / max(1, |handgrad's logit|)), max_prob_diff (ONNX probabilities vs softmax of handgrad's
 // logits, in double), class_mismatches, the ONNX Runtime version.
 'use strict';
 const fs = require('fs');
@@ -60,20 +60,22 @@ async function main() {
       { intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'] });
   const { logits, probs, k } = await runAll(session, t.input, n, Number(batchArg || 0));
   if (k !== t.logits.shape[1]) throw new Error(`ONNX gives ${k} classes, handgrad ${t.logits.shape[1]}`);
-  let maxAbs = 0, maxProb = 0, mismatches = 0;
+  let maxAbs = 0, maxRel = 0, maxProb = 0, mismatches = 0;
   for (let i = 0; i < n; ++i) {
     const ref = t.logits.data.subarray(i * k, (i + 1) * k);
     const m = Math.max(...ref);
     const z = Array.from(ref, (v) => Math.exp(v - m)).reduce((a, b) => a + b, 0);
     for (let j = 0; j < k; ++j) {
-      maxAbs = Math.max(maxAbs, Math.abs(logits[i * k + j] - ref[j]));
+      const d = Math.abs(logits[i * k + j] - ref[j]);
+      maxAbs = Math.max(maxAbs, d);
+      maxRel = Math.max(maxRel, d / Math.max(1, Math.abs(ref[j])));
       maxProb = Math.max(maxProb, Math.abs(probs[i * k + j] - Math.exp(ref[j] - m) / z));
     }
     if (argmax(logits, i * k, k) !== argmax(t.logits.data, i * k, k)) ++mismatches;
   }
   console.log(JSON.stringify({
     n, classes: k, inputs: session.inputNames, outputs: session.outputNames,
-    max_abs_diff: maxAbs, max_prob_diff: maxProb, class_mismatches: mismatches,
+    max_abs_diff: maxAbs, max_rel_diff: maxRel, max_prob_diff: maxProb, class_mismatches: mismatches,
     onnxruntime: require('onnxruntime-node/package.json').version,
   }));
 }

@@ -46,6 +46,10 @@ int run(const Opts& o) {
                 std::string("and libonnx-dev, then rebuild)"));
   }
   const LoadedModel m = load_model(o.model);
+  std::error_code ec;
+  if (std::filesystem::equivalent(o.model, o.out, ec)) {
+    throw UsageError("--out: " + o.out + " is the model file itself");
+  }
   export_onnx(m, o.model, o.out, opt);
   const auto bytes = std::filesystem::file_size(o.out);
   std::printf(

@@ -214,6 +214,9 @@ TEST_F(ExportCli, BadFilesNameThemselves) {
   EXPECT_EQ(no_dir.code, 1);
   EXPECT_EQ(count_lines(no_dir.err), 1) << no_dir.err;
   EXPECT_NE(no_dir.err.find("no/such/m.onnx"), std::string::npos) << no_dir.err;
+  const CliResult itself = run("--out " + model);
+  EXPECT_EQ(itself.code, 2);
+  EXPECT_NE(itself.err.find("--out"), std::string::npos) << itself.err;
   // Nothing half-written: the folder holds only the model.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path), {}), 1);
 }

@@ -43,6 +43,16 @@ class Conv final : public Layer<T> {
            std::to_string(K()) + ", stride=" + std::to_string(S()) +
            ", padding=" + std::to_string(P()) + ")";
   }
+  // Same padding on all four sides, floor division as ONNX's default.
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    const int64_t k = K(), s = S(), p = P();
+    return {{"Conv",
+             {ctx.input, ctx.params.at(0), ctx.params.at(1)},
+             {ctx.output},
+             {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {s, s}),
+              attr_ints("pads", {p, p, p, p}), attr_ints("dilations", {1, 1}),
+              attr_int("group", 1)}}};
+  }
   void forward(const Pass<T>& p, const T* in, T* out) const override;
   void backward(const Pass<T>& p, const T* in, const T* out, const T* dout, T* din,
                 T* dparams) const override;

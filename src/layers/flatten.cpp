@@ -15,6 +15,9 @@ class Flatten final : public Layer<T> {
  public:
   using Layer<T>::Layer;
   std::string torch() const override { return "nn.Flatten()"; }
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    return {{"Flatten", {ctx.input}, {ctx.output}, {attr_int("axis", 1)}}};
+  }
   void forward(const Pass<T>& p, const T* in, T* out) const override {
     std::copy(in, in + static_cast<size_t>(p.n) * numel(this->in_dims()), out);
   }

@@ -14,6 +14,9 @@ class Identity final : public Layer<T> {
  public:
   using Layer<T>::Layer;
   std::string torch() const override { return "nn.Identity()"; }
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    return {{"Identity", {ctx.input}, {ctx.output}}};
+  }
   void forward(const Pass<T>& p, const T* in, T* out) const override {
     std::copy(in, in + static_cast<size_t>(p.n) * numel(this->in_dims()), out);
   }

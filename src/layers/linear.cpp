@@ -27,6 +27,14 @@ class Linear final : public Layer<T> {
   std::string torch() const override {
     return "nn.Linear(" + std::to_string(I()) + ", " + std::to_string(O()) + ")";
   }
+  // x W^T + b: Gemm with the weight as stored, (O, I), transposed.
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    return {{"Gemm",
+             {ctx.input, ctx.params.at(0), ctx.params.at(1)},
+             {ctx.output},
+             {attr_float("alpha", 1.0f), attr_float("beta", 1.0f), attr_int("transA", 0),
+              attr_int("transB", 1)}}};
+  }
   void forward(const Pass<T>& p, const T* in, T* out) const override;
   void backward(const Pass<T>& p, const T* in, const T* out, const T* dout, T* din,
                 T* dparams) const override;

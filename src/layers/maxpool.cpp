@@ -23,6 +23,15 @@ class MaxPool final : public Layer<T> {
   std::string torch() const override {
     return "nn.MaxPool2d(" + std::to_string(K()) + ", stride=" + std::to_string(S()) + ")";
   }
+  // No padding, floor mode (ceil_mode 0); windows may overlap.
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    const int64_t k = K(), s = S();
+    return {{"MaxPool",
+             {ctx.input},
+             {ctx.output},
+             {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {s, s}),
+              attr_ints("pads", {0, 0, 0, 0}), attr_int("ceil_mode", 0)}}};
+  }
   void forward(const Pass<T>& p, const T* in, T* out) const override;
   void backward(const Pass<T>& p, const T* in, const T* out, const T* dout, T* din,
                 T* dparams) const override;

@@ -13,6 +13,9 @@ class ReLU final : public Layer<T> {
  public:
   using Layer<T>::Layer;
   std::string torch() const override { return "nn.ReLU()"; }
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    return {{"Relu", {ctx.input}, {ctx.output}}};
+  }
   bool can_die() const override { return true; }
 
   // in, out: (n, ...); out = max(0, in)

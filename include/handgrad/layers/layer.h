@@ -26,6 +26,7 @@
 
 #include "handgrad/core/rng.h"
 #include "handgrad/core/tensor.h"
+#include "handgrad/layers/onnx_node.h"
 
 namespace handgrad {
 
@@ -132,6 +133,10 @@ class Layer {
   // The same layer in PyTorch, as a Python expression over `nn`, e.g.
   // "nn.Conv2d(1, 4, 5, stride=1, padding=0)" (reference/arch.py builds it).
   virtual std::string torch() const = 0;
+
+  // The ONNX nodes computing ctx.output from ctx.input in evaluation mode;
+  // empty: the layer has no ONNX form (export refuses it by name).
+  virtual std::vector<OnnxNode> onnx(const OnnxCtx& /*ctx*/) const { return {}; }
 
   // The fast float32 lowering, or nullptr to run forward/backward above.
   virtual std::unique_ptr<Op<T>> lower(const KernelTable& k) const;

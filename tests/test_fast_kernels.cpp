@@ -15,6 +15,7 @@
 #include "handgrad/model/network.h"
 #include "handgrad/optim/sgd.h"
 #include "handgrad/train/step_runner.h"
+#include "layer_cases.h"
 
 namespace handgrad {
 namespace {
@@ -77,6 +78,55 @@ void check_network(const Case& c) {
       for (const auto& p : net.param_info()) {
         EXPECT_LT(rel_err(grad.data() + p.offset, rgrad.data() + p.offset, p.size), 2e-4) << p.name;
       }
+    }
+  }
+}
+
+// Every layer row alone (then flatten, linear(3) to get logits), on every
+// kernel path, against the reference; rows marked fast must not fall back.
+class LayerFast : public ::testing::TestWithParam<test::LayerCase> {};
+
+TEST_P(LayerFast, MatchesReferenceAndIsLowered) {
+  const test::LayerCase& c = GetParam();
+  Network<float> probe(c.token(), c.in);
+  const std::string arch = c.token() + (probe.output_dims().size() > 1 ? " flatten" : "") +
+                           " linear(3)";
+  check_network({arch, c.in, 3});
+  Network<float> net(arch, c.in);
+  const Plan<float> plan(net, PlanOptions{.kernels = kernels::generic_table()});
+  for (const auto& op : plan.ops()) {
+    if (op->first == 0) {
+      EXPECT_EQ(op->reference(), !c.fast) << op->name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, LayerFast, ::testing::ValuesIn(test::layer_cases()),
+                         [](const auto& info) { return info.param.name + std::to_string(info.index); });
+
+// Activations' fast kernels (their own approximations) against the
+// reference in double, on a dense grid covering the saturated ends.
+TEST(FastKernels, ActivationsMatchReferenceOnAGrid) {
+  const int m = 20001;
+  std::vector<double> xd(m);
+  std::vector<float> xf(m);
+  for (int i = 0; i < m; ++i) xf[i] = static_cast<float>(xd[i] = -10.0 + 20.0 * i / (m - 1));
+  for (const LayerDef* d : layer_table()) {
+    if (d->category != "activation") continue;
+    Network<double> ref(d->name, {m});
+    Workspace<double> rws;
+    const double* want = ref.forward(xd.data(), 1, rws);
+    for (const KernelTable* t : kernels::runnable_tables()) {
+      Network<float> net(d->name, {m});
+      const Plan<float> plan(net, PlanOptions{.kernels = t});
+      Workspace<float> ws;
+      const float* got =
+          plan.forward(net.params(), net.buffers(), xf.data(), 1, RunInfo{Mode::eval}, ws);
+      double worst = 0;
+      for (int i = 0; i < m; ++i) {
+        worst = std::max(worst, std::fabs(got[i] - want[i]) / std::max(1.0, std::fabs(want[i])));
+      }
+      EXPECT_LT(worst, 2e-6) << d->name << " on " << t->name;
     }
   }
 }

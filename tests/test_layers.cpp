@@ -5,6 +5,7 @@
 
 #include "handgrad/layers/layer.h"
 #include "handgrad/train/gradcheck.h"
+#include "layer_cases.h"
 
 namespace handgrad {
 namespace {
@@ -131,28 +132,12 @@ TEST(FlattenIdentity, CopyBothWays) {
   }
 }
 
-// Finite-difference checks of every layer, with odd sizes and several
-// strides/paddings: one row per case; a new layer adds its rows here.
-struct Case {
-  std::string name;
-  std::vector<double> args;
-  Dims in;
-};
-
-const std::vector<Case> kCases = {
-    {"conv", {4, 5}, {1, 12, 12}},   {"conv", {3, 3}, {2, 7, 9}},
-    {"conv", {2, 3, 2}, {3, 9, 8}},  {"conv", {2, 3, 1, 1}, {2, 5, 5}},
-    {"conv", {5, 7, 2, 3}, {1, 9, 9}}, {"relu", {}, {3, 4, 5}},
-    {"maxpool", {2}, {2, 8, 8}},     {"maxpool", {3, 2}, {2, 7, 9}},
-    {"maxpool", {2}, {1, 5, 7}},     {"flatten", {}, {2, 3, 3}},
-    {"linear", {7}, {13}},           {"linear", {1}, {1}},
-    {"identity", {}, {6}},
-};
-
-class LayerGrad : public ::testing::TestWithParam<Case> {};
+// Finite-difference checks of every layer (tests/layer_cases.h: odd sizes,
+// several strides and paddings), in training and evaluation mode.
+class LayerGrad : public ::testing::TestWithParam<test::LayerCase> {};
 
 TEST_P(LayerGrad, MatchesFiniteDifferences) {
-  const Case& c = GetParam();
+  const test::LayerCase& c = GetParam();
   auto layer = made<double>(c.name, c.args, c.in);
   for (Mode mode : {Mode::train, Mode::eval}) {
     for (const auto& row : gradcheck_layer(*layer, 3, 42, 400, mode)) {
@@ -162,15 +147,15 @@ TEST_P(LayerGrad, MatchesFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, LayerGrad, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(All, LayerGrad, ::testing::ValuesIn(test::layer_cases()),
                          [](const auto& info) { return info.param.name + std::to_string(info.index); });
 
-// No layer of the table goes unchecked.
-TEST(LayerTable, EveryLayerHasAGradientRow) {
+// No layer of the table goes without a row.
+TEST(LayerTable, EveryLayerHasARow) {
   for (const LayerDef* d : layer_table()) {
     bool found = false;
-    for (const Case& c : kCases) found = found || c.name == d->name;
-    EXPECT_TRUE(found) << d->name << " has no row in kCases";
+    for (const auto& c : test::layer_cases()) found = found || c.name == d->name;
+    EXPECT_TRUE(found) << d->name << " has no row in tests/layer_cases.h";
   }
 }
 

@@ -2,8 +2,9 @@
 // The layer rows: every test that checks "each layer" reads them, so a new
 // layer adds its rows here and is gradient-checked (test_layers.cpp), run on
 // every fast kernel path against its reference (test_fast_kernels.cpp) and
-// exported to ONNX (test_onnx_*.cpp). A test fails for any layer of the
-// table without a row.
+// trained beside PyTorch from the same weights (test_parity.cpp). A test
+// fails for any layer of the table without a row.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ struct LayerCase {
   std::vector<double> args;
   Dims in;
   bool fast = true;  // the fast plan must lower it (no reference pass)
+
+  // The row's layer in a network that needs its input gradient too: a
+  // shape-keeping layer with parameters before it (a 1x1 convolution or a
+  // square linear), then flatten and linear(3) for logits.
+  std::string network() const {
+    const std::string before = in.size() == 3 ? "conv(" + std::to_string(in[0]) + ",1)"
+                                              : "linear(" + std::to_string(in[0]) + ")";
+    return before + " " + token() + " flatten linear(3)";
+  }
 
   // "conv(4,5)"
   std::string token() const {
@@ -30,6 +40,9 @@ struct LayerCase {
     return s + ")";
   }
 };
+
+// gtest prints a failing row as its network.
+inline void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.network() << " on " << dims_str(c.in); }
 
 inline const std::vector<LayerCase>& layer_cases() {
   static const std::vector<LayerCase> c = {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "handgrad/core/rng.h"
+#include "layer_cases.h"
 #include "test_data_dir.h"
 
 namespace fs = std::filesystem;
@@ -58,11 +59,11 @@ Outcome shell(const std::string& cmd, const fs::path& log) {
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 Outcome parity(const std::string& model, const std::string& data, const std::string& extra,
-               const std::string& data_root = "") {
+               const std::string& data_root = "", int steps = 100) {
   const fs::path out = scratch("run");
   std::string cmd = data_root.empty() ? "" : "HANDGRAD_DATA=" + quote(data_root) + " ";
   cmd += "bash " + quote(std::string(HANDGRAD_SOURCE_DIR) + "/reference/parity.sh") + " " +
-         quote(model) + " " + quote(data) + " 100 --bin " + quote(HANDGRAD_BIN) + " --out " +
+         quote(model) + " " + quote(data) + " " + std::to_string(steps) + " --bin " + quote(HANDGRAD_BIN) + " --out " +
          quote(out.string()) + " " + extra;
   Outcome r = shell(cmd, out / "log.txt");
   if (r.rc == 0) fs::remove_all(out);
@@ -114,12 +115,39 @@ TEST(Parity, SeedMlpOnMnist) {
 
 TEST(Parity, Seed2dOnCsv) {
   REQUIRE_TORCH();
-  const Outcome r = parity("seed-2d", write_moons_csv(), "--lr 0.1 --batch-size 16");
-  if (r.output.find("CSV files are not built into this version yet") != std::string::npos) {
-    GTEST_SKIP() << "this build's --data does not read CSV files yet (the 2-D issue adds it)";
-  }
-  expect_pass(r);
+  expect_pass(parity("seed-2d", write_moons_csv(), "--lr 0.1 --batch-size 16"));
 }
+
+// Every layer row (tests/layer_cases.h) in a small network on random data of
+// its input shape (features on a 1/64 grid, so both readers parse the same
+// floats), 30 steps through handgrad and torch.
+std::string write_random_csv(const handgrad::Dims& in, const std::string& name) {
+  const fs::path p = scratch("csv") / (name + ".csv");
+  std::ofstream f(p);
+  handgrad::Rng rng(11);
+  size_t features = 1;
+  for (int d : in) features *= static_cast<size_t>(d);
+  for (int i = 0; i < 96; ++i) {
+    for (size_t j = 0; j < features; ++j) f << std::round(rng.normal() * 64) / 64 << ",";
+    f << i % 3 << "\n";
+  }
+  return p.string();
+}
+
+class LayerParity : public ::testing::TestWithParam<handgrad::test::LayerCase> {};
+
+TEST_P(LayerParity, MatchesTorch) {
+  REQUIRE_TORCH();
+  const auto& c = GetParam();
+  const std::string arch = c.network();
+  std::string input;
+  for (int d : c.in) input += (input.empty() ? "" : "x") + std::to_string(d);
+  expect_pass(parity(arch, write_random_csv(c.in, c.name), "--input " + input + " --batch-size 8",
+                     "", 30));
+}
+
+INSTANTIATE_TEST_SUITE_P(All, LayerParity, ::testing::ValuesIn(handgrad::test::layer_cases()),
+                         [](const auto& info) { return info.param.name + std::to_string(info.index); });
 
 // Kernel 3, padding, three conv layers, Nesterov momentum.
 TEST(Parity, Kernel3DeepConvNesterov) {

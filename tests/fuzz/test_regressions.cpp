@@ -13,6 +13,9 @@
 
 #include "../fuzz/harness_arch.h"
 #include "../fuzz/harness_csv.h"
+#include "../fuzz/harness_idx.h"
+#include "../fuzz/harness_image.h"
+#include "../fuzz/harness_safetensors.h"
 #include "handgrad/core/error.h"
 
 namespace handgrad {
@@ -50,6 +53,15 @@ TEST(FuzzRegressions, Arch) {
 }
 TEST(FuzzRegressions, Csv) {
   EXPECT_GT(replay("fuzz_csv", fuzz::run_csv), 3);
+}
+TEST(FuzzRegressions, Idx) {
+  EXPECT_GT(replay("fuzz_idx", fuzz::run_idx), 10);
+}
+TEST(FuzzRegressions, Image) {
+  EXPECT_GT(replay("fuzz_image", fuzz::run_image), 10);
+}
+TEST(FuzzRegressions, Safetensors) {
+  EXPECT_GT(replay("fuzz_safetensors", fuzz::run_safetensors), 10);
 }
 
 // What fuzz_arch found: sizes that overflowed int or asked for terabytes

@@ -15,7 +15,7 @@
 #include "handgrad/model/network.h"
 #include "handgrad/optim/sgd.h"
 #include "handgrad/train/step_runner.h"
-#include "layer_cases.h"
+#include "support/layer_cases.h"
 
 namespace handgrad {
 namespace {

@@ -9,10 +9,11 @@
 #include <cstdio>
 #include <string>
 
-#include "cli_util.h"
+#include "support/test_util.h"
 #include "handgrad/export/onnx.h"
-#include "onnx_util.h"
-#include "test_data_dir.h"
+#include "export/onnx_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace handgrad {
 namespace {
@@ -33,7 +34,7 @@ struct Case {
 };
 
 std::string mnist_flags() {
-  return "--data mnist --data-dir " + testing::mnist_dir();
+  return "--data mnist --data-dir " + test::mnist_dir();
 }
 
 // Trains, exports, checks, compares. Returns why a consumer was skipped.
@@ -87,7 +88,7 @@ std::string round_trip(const Case& c, const std::string& tag) {
   } while (0)
 
 #define NEED_MNIST() \
-  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST under $HANDGRAD_DATA/mnist"
+  if (test::mnist_dir().empty()) GTEST_SKIP() << "no MNIST under $HANDGRAD_DATA/mnist"
 
 TEST(OnnxRuntime, SeedCnn) {
   NEED_MNIST();

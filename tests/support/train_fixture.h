@@ -1,6 +1,6 @@
 #pragma once
 // Helpers for the training tests: a small synthetic IDX dataset written to a
-// temporary folder (so the tests need no MNIST), and running the CLI.
+// temporary folder, so the tests need no MNIST.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,20 +11,12 @@
 #include <sstream>
 #include <string>
 
-#include "cli_util.h"
+#include "support/test_util.h"
 #include "handgrad/core/rng.h"
 
-namespace hgtest {
+namespace handgrad::test {
 
 namespace fs = std::filesystem;
-
-inline std::string temp_dir(const std::string& name) {
-  const fs::path d =
-      fs::path(::testing::TempDir()) / ("hg_train_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 inline void put_be32(std::ofstream& f, uint32_t v) {
   const unsigned char b[4] = {static_cast<unsigned char>(v >> 24),
@@ -67,10 +59,4 @@ inline std::string synthetic_mnist(const std::string& name, int n_train = 600, i
   return d;
 }
 
-// The CLI runner is shared with the other CLI tests (cli_util.h).
-using handgrad::CliResult;
-using handgrad::count_lines;
-using handgrad::run_cli;
-using handgrad::slurp;
-
-}  // namespace hgtest
+}  // namespace handgrad::test

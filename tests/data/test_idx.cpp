@@ -11,7 +11,9 @@
 #include "handgrad/core/error.h"
 #include "handgrad/data/idx.h"
 #include "handgrad/core/files.h"
-#include "test_data_dir.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace fs = std::filesystem;
 using namespace handgrad;
@@ -242,7 +244,7 @@ TEST(Idx, FindsDatasetFolderInOrder) {
 }
 
 TEST(Idx, RealMnist) {
-  const std::string dir = handgrad::testing::mnist_dir();
+  const std::string dir = handgrad::test::mnist_dir();
   if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
   const ScopedEnv data("HANDGRAD_DATA", fs::path(dir).parent_path().string());
   ASSERT_EQ(find_dataset_dir("mnist", ""), dir);

@@ -5,15 +5,16 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "cli_util.h"
+#include "support/test_util.h"
 #include "handgrad/model/presets.h"
 #include "handgrad/model/network.h"
 #include "handgrad/model/model_file.h"
 
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
+
 namespace handgrad {
 namespace {
 
-using test::run_cli;
 
 // The last line of the output, parsed as the --json summary.
 nlohmann::json last_json(const std::string& out) {
@@ -34,9 +35,9 @@ TEST(Train2d, UserCsvWithSeparateTestSet) {
   const auto r = run_cli("train --preset seed-2d --data " + dir.file("train.csv") +
                          " --test-data " + dir.file("test.csv") +
                          " --epochs 30 --threads 1 --quiet --json --out " + dir.file("run"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  const auto j = last_json(r.out);
-  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.85) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
+  const auto j = last_json(r.all);
+  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.85) << r.all;
   // Every one of the 150 test rows was evaluated: the confusion matrix sums to 150.
   long total = 0;
   for (const auto& row : j.at("confusion")) {
@@ -47,8 +48,8 @@ TEST(Train2d, UserCsvWithSeparateTestSet) {
   // boundary without --data redraws the model's own data.
   const auto b = run_cli("boundary --model " + dir.file("run/model.safetensors") + " --out " +
                          dir.file("b.png"));
-  ASSERT_EQ(b.code, 0) << b.out;
-  EXPECT_NE(b.out.find("on 150 points"), std::string::npos) << b.out;
+  ASSERT_EQ(b.code, 0) << b.all;
+  EXPECT_NE(b.all.find("on 150 points"), std::string::npos) << b.all;
 }
 
 TEST(Train2d, AnyFeatureCount) {
@@ -62,8 +63,8 @@ TEST(Train2d, AnyFeatureCount) {
   const auto r =
       run_cli("train --arch 'linear(8) relu linear(3)' --data " + dir.file("three.csv") +
               " --epochs 40 --batch-size 8 --lr 0.05 --threads 1 --quiet --out " + dir.file("run"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("test accuracy 1.0000 (12/12)"), std::string::npos) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
+  EXPECT_NE(r.all.find("test accuracy 1.0000 (12/12)"), std::string::npos) << r.all;
   EXPECT_FALSE(std::filesystem::exists(dir.file("run/boundary.png")));  // 3 inputs: no picture
 }
 
@@ -71,7 +72,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   test::TempDir dir("train_defaults");
   auto r =
       run_cli("train --preset seed-2d --epochs 1 --threads 1 --quiet --out " + dir.file("rec"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
   auto s = settings_of(dir.file("rec"));
   EXPECT_EQ(s.at("data"), "moons");
   EXPECT_EQ(s.at("init"), "he");
@@ -83,7 +84,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
 
   r = run_cli("train --preset seed-2d --seed-settings --epochs 1 --threads 1 --quiet --out " +
               dir.file("seed"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
   s = settings_of(dir.file("seed"));
   EXPECT_EQ(s.at("init"), "torch");
   EXPECT_EQ(s.at("standardize"), false);
@@ -95,7 +96,7 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
       "train --preset seed-2d --iterations 3 --no-standardize --init xavier --threads 1 "
       "--quiet --out " +
       dir.file("mixed"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
   s = settings_of(dir.file("mixed"));
   EXPECT_EQ(s.at("epochs"), 2);  // the trainer's own default: --iterations was typed
   EXPECT_EQ(s.at("standardize"), false);
@@ -103,8 +104,8 @@ TEST(Train2d, Seed2dDefaultsAndSeedSettings) {
   EXPECT_EQ(s.at("clip_grad_norm"), 0.5);
 
   r = run_cli("train --preset seed-cnn --seed-settings --quiet --out " + dir.file("x"));
-  EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("--seed-settings"), std::string::npos) << r.out;
+  EXPECT_EQ(r.code, 2) << r.all;
+  EXPECT_NE(r.all.find("--seed-settings"), std::string::npos) << r.all;
 }
 
 TEST(Train2d, DataErrorsNameTheFlagOrFile) {
@@ -116,26 +117,26 @@ TEST(Train2d, DataErrorsNameTheFlagOrFile) {
   const std::string common = " --epochs 1 --threads 1 --quiet --out " + dir.file("run");
   auto r = run_cli("train --preset seed-2d --data " + dir.file("bad.csv") + common);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("bad.csv:3: column 2 'oops' is not a number"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("bad.csv:3: column 2 'oops' is not a number"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data moons --test-data " + dir.file("ok.csv") + common);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("--test-data"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("--test-data"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data " + dir.file("ok.csv") + " --test-data " +
               dir.file("three.csv") + common);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("three.csv:1: expected 3 columns"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("three.csv:1: expected 3 columns"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data " + dir.file("three.csv") + common);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("network takes 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("network takes 2"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data " + dir.file("labels.csv") + common);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("label 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("label 2"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data moonz" + common);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("unknown dataset 'moonz'"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("unknown dataset 'moonz'"), std::string::npos) << r.all;
   r = run_cli("train --preset seed-2d --data " + dir.file("missing.csv") + common);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("missing.csv: cannot open"), std::string::npos) << r.out;
+  EXPECT_NE(r.all.find("missing.csv: cannot open"), std::string::npos) << r.all;
 }
 
 TEST(Train2d, DeadLastLayerIsReportedAndWarned) {
@@ -151,13 +152,13 @@ TEST(Train2d, DeadLastLayerIsReportedAndWarned) {
       "train --preset seed-2d --data circles --epochs 3 --threads 1 --quiet "
       "--json --init " +
       dir.file("dead.safetensors") + " --out " + dir.file("run"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  const auto j = last_json(r.out);
-  EXPECT_EQ(j.at("dead_relu")[4].at("layer"), 9) << r.out;
-  EXPECT_EQ(j.at("dead_relu")[4].at("dead"), 8) << r.out;
-  EXPECT_NE(r.out.find("layer 9 (relu): 8 of 8 units are dead"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("stuck near log(2)"), std::string::npos) << r.out;
-  EXPECT_LT(j.at("test_accuracy").get<double>(), 0.6) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
+  const auto j = last_json(r.all);
+  EXPECT_EQ(j.at("dead_relu")[4].at("layer"), 9) << r.all;
+  EXPECT_EQ(j.at("dead_relu")[4].at("dead"), 8) << r.all;
+  EXPECT_NE(r.all.find("layer 9 (relu): 8 of 8 units are dead"), std::string::npos) << r.all;
+  EXPECT_NE(r.all.find("stuck near log(2)"), std::string::npos) << r.all;
+  EXPECT_LT(j.at("test_accuracy").get<double>(), 0.6) << r.all;
 }
 
 TEST(Train2d, RecommendedDefaultsLearnMoons) {
@@ -165,16 +166,16 @@ TEST(Train2d, RecommendedDefaultsLearnMoons) {
   test::TempDir dir("train_moons");
   const auto r = run_cli("train --preset seed-2d --data moons --threads 1 --quiet --json --out " +
                          dir.file("run"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  const auto j = last_json(r.out);
+  ASSERT_EQ(r.code, 0) << r.all;
+  const auto j = last_json(r.all);
   // Seed 0 gives 0.95 to 0.96 depending on the kernels' float rounding; the
   // worst of seeds 0..29 was 0.935 (docs/part2.md), so 0.93 leaves no room
   // for a collapse (0.465 or 0.535) without failing on rounding.
-  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.93) << r.out;
+  EXPECT_GE(j.at("test_accuracy").get<double>(), 0.93) << r.all;
   // Dead units are reported for each of the five ReLU layers; none is all dead.
-  ASSERT_EQ(j.at("dead_relu").size(), 5u) << r.out;
-  for (const auto& d : j.at("dead_relu")) EXPECT_LT(d.at("dead"), d.at("total")) << r.out;
-  EXPECT_EQ(j.at("dead_relu")[4].at("total"), 8) << r.out;
+  ASSERT_EQ(j.at("dead_relu").size(), 5u) << r.all;
+  for (const auto& d : j.at("dead_relu")) EXPECT_LT(d.at("dead"), d.at("total")) << r.all;
+  EXPECT_EQ(j.at("dead_relu")[4].at("total"), 8) << r.all;
   EXPECT_TRUE(test::is_png(dir.file("run/boundary.png")));
 }
 

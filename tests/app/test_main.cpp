@@ -1,7 +1,9 @@
 // The CLI as a user runs it: exit codes and one-line errors.
 #include <gtest/gtest.h>
 
-#include "cli_util.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace handgrad {
 namespace {

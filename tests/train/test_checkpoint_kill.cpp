@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "train_fixture.h"
+#include "support/train_fixture.h"
 
-using namespace hgtest;
+using namespace handgrad::test;
 
 namespace {
 

@@ -12,7 +12,9 @@
 #include "handgrad/data/idx.h"
 #include "handgrad/pictures/image.h"
 #include "handgrad/core/files.h"
-#include "test_data_dir.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace fs = std::filesystem;
 using namespace handgrad;
@@ -210,7 +212,7 @@ TEST(Image, AreaAverageResize) {
 
 // An MNIST test digit saved as a PNG comes back exactly.
 TEST(Image, MnistDigitPngRoundTrip) {
-  const std::string dir = handgrad::testing::mnist_dir();
+  const std::string dir = handgrad::test::mnist_dir();
   if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
   const Dataset test = load_mnist_split(dir, "test");
   const float* digit = test.sample(0);

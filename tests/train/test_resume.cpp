@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "handgrad/train/trainer.h"
-#include "train_fixture.h"
+#include "support/train_fixture.h"
 
-using namespace hgtest;
+using namespace handgrad::test;
 
 namespace {
 

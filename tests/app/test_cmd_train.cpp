@@ -6,9 +6,9 @@
 
 #include "handgrad/model/network.h"
 #include "handgrad/model/model_file.h"
-#include "train_fixture.h"
+#include "support/train_fixture.h"
 
-using namespace hgtest;
+using namespace handgrad::test;
 
 namespace {
 
@@ -97,7 +97,8 @@ TEST_F(TrainCli, DivergenceStopsAtAStepAndKeepsTheLastCheckpoint) {
   state["settings"]["lr"] = 1e30;
   std::ofstream(d2 + "/state.json") << state.dump();
   const auto r2 = run_cli("train --quiet --resume " + d2 + " --epochs 2");
-  expect_fail(r2, 1, "at step 4");  // 38 steps per epoch: steps 39, 40 are finite
+  // 38 steps per epoch; step 39's loss is taken before the first update at lr 1e30.
+  expect_fail(r2, 1, "the loss is NaN at step 40 (epoch 2)");
   EXPECT_NE(r2.err.find("kept the last good checkpoint"), std::string::npos) << r2.err;
   EXPECT_NE(r2.err.find("(step 38)"), std::string::npos) << r2.err;
   EXPECT_EQ(slurp(d2 + "/model.safetensors"), before);
@@ -130,7 +131,8 @@ TEST_F(TrainCli, EvalOnMismatchedModelFails) {
   net.init(0);
   const std::string d = temp_dir("r_eval2d");
   handgrad::save_model(d + "/m.safetensors", net);
-  expect_fail(run_cli("eval --model " + d + "/m.safetensors --data-dir " + *data_), 2, "2");
+  expect_fail(run_cli("eval --model " + d + "/m.safetensors --data-dir " + *data_), 2,
+              "samples are 1x28x28 but the network takes 2");
   expect_fail(run_cli("eval --model " + d + "/missing.safetensors"), 1, "missing.safetensors");
 }
 

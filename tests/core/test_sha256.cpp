@@ -5,7 +5,9 @@
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
 #include "handgrad/core/sha256.h"
-#include "test_data_dir.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace {
 
@@ -41,7 +43,7 @@ TEST(Sha256, File) {
   EXPECT_EQ(handgrad::sha256_file(p), sha256_hex("abc"));
   ::unlink(p.c_str());
   EXPECT_THROW(handgrad::sha256_file(p), handgrad::Error);
-  const std::string mnist = handgrad::testing::mnist_dir();
+  const std::string mnist = handgrad::test::mnist_dir();
   if (mnist.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to check a real file's sum";
   EXPECT_EQ(handgrad::sha256_file(mnist + "/t10k-labels-idx1-ubyte.gz"),
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6");

@@ -8,9 +8,11 @@
 #include <map>
 
 #include "export/onnx_graph.h"
-#include "cli_util.h"
+#include "support/test_util.h"
 #include "handgrad/core/error.h"
 #include "handgrad/model/model_file.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace handgrad {
 namespace {

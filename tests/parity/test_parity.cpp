@@ -16,8 +16,10 @@
 #include <string>
 
 #include "handgrad/core/rng.h"
-#include "layer_cases.h"
-#include "test_data_dir.h"
+#include "support/layer_cases.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace fs = std::filesystem;
 
@@ -30,7 +32,7 @@ bool torch_available() {
 
 // The folder that holds mnist/ (see test_data_dir.h), absolute; empty if none.
 std::string mnist_root() {
-  const std::string d = handgrad::testing::mnist_dir();
+  const std::string d = handgrad::test::mnist_dir();
   return d.empty() ? d : fs::path(d).parent_path().string();
 }
 
@@ -48,15 +50,12 @@ struct Outcome {
   std::string output;
 };
 
+// The command's exit status and what it printed; `log` keeps it beside the run.
 Outcome shell(const std::string& cmd, const fs::path& log) {
-  const int status = std::system((cmd + " >" + log.string() + " 2>&1").c_str());
-  std::ifstream in(log);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ss.str()};
+  const handgrad::test::CliResult r = handgrad::test::run_shell(cmd);
+  std::ofstream(log) << r.all;
+  return {r.code, r.all};
 }
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 Outcome parity(const std::string& model, const std::string& data, const std::string& extra,
                const std::string& data_root = "", int steps = 100) {
@@ -184,7 +183,7 @@ std::string init_cmd(const std::string& preset, const fs::path& out, int seed = 
 
 std::string replay_cmd(const fs::path& d, const std::string& extra) {
   return quote(HANDGRAD_BIN) + " replay --init " + quote((d / "init.safetensors").string()) +
-         " --data mnist --data-dir " + quote(handgrad::testing::mnist_dir()) + " --batch-order " +
+         " --data mnist --data-dir " + quote(handgrad::test::mnist_dir()) + " --batch-order " +
          quote((d / "order.txt").string()) + " " + extra;
 }
 

@@ -2,17 +2,18 @@
 
 #include <cmath>
 
-#include "cli_util.h"
+#include "support/test_util.h"
 #include "handgrad/pictures/boundary_plot.h"
 #include "handgrad/core/error.h"
 #include "handgrad/train/model_proba.h"
 #include "handgrad/model/network.h"
 #include "handgrad/model/model_file.h"
 
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
+
 namespace handgrad {
 namespace {
 
-using test::run_cli;
 
 // A one-layer model with logits (x1, -x1): class 1 exactly where x1 < 0.
 void save_sign_model(const std::string& path, std::map<std::string, std::string> meta = {}) {
@@ -80,15 +81,15 @@ TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {
       "--data " + dir.file("train.csv") + " --test-data " + dir.file("test.csv");
   auto r = run_cli("boundary --model " + dir.file("m.safetensors") + " " + data + " --out " +
                    dir.file("b.png"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("test accuracy 0.7500 on 4 points"), std::string::npos) << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
+  EXPECT_NE(r.all.find("test accuracy 0.7500 on 4 points"), std::string::npos) << r.all;
   EXPECT_TRUE(test::is_png(dir.file("b.png")));
   // Standardised by the model's metadata, the boundary moves to x1 = 1.5: all right.
   r = run_cli("boundary --model " + dir.file("shifted.safetensors") + " " + data + " --out " +
               dir.file("s.png"));
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("test accuracy 1.0000 on 4 points (inputs standardised"), std::string::npos)
-      << r.out;
+  ASSERT_EQ(r.code, 0) << r.all;
+  EXPECT_NE(r.all.find("test accuracy 1.0000 on 4 points (inputs standardised"), std::string::npos)
+      << r.all;
 }
 
 TEST(BoundaryCli, Errors) {
@@ -98,18 +99,18 @@ TEST(BoundaryCli, Errors) {
   save_model(dir.file("wide.safetensors"), wide);
   auto r = run_cli("boundary --model " + dir.file("wide.safetensors") + " --data moons --out " +
                    dir.file("b.png"));
-  EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("need a model with 2 inputs"), std::string::npos) << r.out;
+  EXPECT_EQ(r.code, 2) << r.all;
+  EXPECT_NE(r.all.find("need a model with 2 inputs"), std::string::npos) << r.all;
   test::write_text(dir.file("bad.csv"), "1,2,0\n1,2,5\n");
   r = run_cli("boundary --model " + dir.file("m.safetensors") + " --data " + dir.file("bad.csv") +
               " --out " + dir.file("b.png"));
-  EXPECT_EQ(r.code, 1) << r.out;
-  EXPECT_NE(r.out.find("bad.csv:2: label '5' is out of range (labels are 0..1)"), std::string::npos)
-      << r.out;
+  EXPECT_EQ(r.code, 1) << r.all;
+  EXPECT_NE(r.all.find("bad.csv:2: label '5' is out of range (labels are 0..1)"), std::string::npos)
+      << r.all;
   EXPECT_FALSE(std::filesystem::exists(dir.file("b.png")));
   r = run_cli("boundary --model " + dir.file("m.safetensors") + " --data moons --out " +
               dir.file("no/such/dir/b.png"));
-  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(r.code, 1) << r.all;
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 
 #include "handgrad/model/network.h"
 #include "handgrad/train/step_runner.h"
-#include "train_fixture.h"
+#include "support/train_fixture.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace handgrad {
 namespace {
@@ -42,14 +44,14 @@ TEST(Threads, StepRunnerAgreesWithOneThread) {
 // The CLI with two threads (under scripts/tsan.sh the binary is the TSan
 // build, and a race makes it exit 66): same seed, same threads, same bytes.
 TEST(Threads, TrainWithTwoThreadsIsDeterministic) {
-  const std::string data = hgtest::synthetic_mnist("threads_data", 120, 40);
-  const std::string a = hgtest::temp_dir("threads_a"), b = hgtest::temp_dir("threads_b");
+  const std::string data = handgrad::test::synthetic_mnist("threads_data", 120, 40);
+  const std::string a = handgrad::test::temp_dir("threads_a"), b = handgrad::test::temp_dir("threads_b");
   const std::string args = "train --preset seed-cnn --data-dir " + data +
                            " --threads 2 --iterations 6 --batch-size 16 --quiet --out ";
-  const auto ra = hgtest::run_cli(args + a), rb = hgtest::run_cli(args + b);
+  const auto ra = handgrad::test::run_cli(args + a), rb = handgrad::test::run_cli(args + b);
   ASSERT_EQ(ra.code, 0) << ra.err;
   ASSERT_EQ(rb.code, 0) << rb.err;
-  EXPECT_EQ(hgtest::slurp(a + "/model.safetensors"), hgtest::slurp(b + "/model.safetensors"));
+  EXPECT_EQ(handgrad::test::slurp(a + "/model.safetensors"), handgrad::test::slurp(b + "/model.safetensors"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The real consumers of an exported model, for the ONNX tests:
-//   python3-onnx's checker and shape inference (tests/onnx/check_model.py)
-//   ONNX Runtime from npm (tests/onnx/ort_compare.js), installed by
+//   python3-onnx's checker and shape inference (tests/export/check_model.py)
+//   ONNX Runtime from npm (tests/export/ort_compare.js), installed by
 //   scripts/npm_deps.sh into $HANDGRAD_NPM (default ~/.cache/handgrad/npm).
 // Each says why it is unavailable, so a test can skip saying so.
 #include <sys/wait.h>
@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli_util.h"
+#include "support/test_util.h"
 
 namespace handgrad::onnx_test {
 
@@ -22,19 +22,8 @@ inline std::string npm_dir() {
   return std::string(home ? home : "/nonexistent") + "/.cache/handgrad/npm";
 }
 
-// A shell command's exit status and stdout, stderr after it.
-inline CliResult run_shell(const std::string& cmd) {
-  static int counter = 0;
-  const std::string base = ::testing::TempDir() + "onnx_sh_" + std::to_string(::getpid()) + "_" +
-                           std::to_string(counter++);
-  const int status =
-      std::system((cmd + " >" + base + ".out 2>" + base + ".err </dev/null").c_str());
-  CliResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128, slurp(base + ".out"),
-              slurp(base + ".err")};
-  std::remove((base + ".out").c_str());
-  std::remove((base + ".err").c_str());
-  return r;
-}
+using test::CliResult;
+using test::run_shell;
 
 // Empty when usable, else why not.
 inline std::string python_onnx_missing() {
@@ -58,7 +47,7 @@ inline std::string source(const std::string& rel) {
 // check_model.py's JSON; fails the test when the checker refuses the model.
 inline nlohmann::json check_with_onnx(const std::string& model) {
   const CliResult r =
-      run_shell("/usr/bin/python3 " + source("tests/onnx/check_model.py") + " " + model);
+      run_shell("/usr/bin/python3 " + source("tests/export/check_model.py") + " " + model);
   EXPECT_EQ(r.code, 0) << r.err;
   return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
 }
@@ -66,7 +55,7 @@ inline nlohmann::json check_with_onnx(const std::string& model) {
 // ort_compare.js's JSON (batch 0: the model's batch is dynamic).
 inline nlohmann::json compare_in_ort(const std::string& model, const std::string& dump, int batch) {
   const CliResult r = run_shell("NODE_PATH=" + npm_dir() + "/node_modules node " +
-                                source("tests/onnx/ort_compare.js") + " " + model + " " + dump +
+                                source("tests/export/ort_compare.js") + " " + model + " " + dump +
                                 " " + std::to_string(batch));
   EXPECT_EQ(r.code, 0) << r.err;
   return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};

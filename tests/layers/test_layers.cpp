@@ -5,7 +5,7 @@
 
 #include "handgrad/layers/layer.h"
 #include "handgrad/train/gradcheck.h"
-#include "layer_cases.h"
+#include "support/layer_cases.h"
 
 namespace handgrad {
 namespace {

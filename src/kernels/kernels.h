@@ -78,8 +78,6 @@ struct KernelTable {
   void (*relu_bwd)(const float* y, const float* dout, float* din, size_t m);
   // y += x (summing per-thread gradients).
   void (*add)(float* y, const float* x, size_t m);
-  // sum of n values (bias gradients), vectorised.
-  float (*sum)(const float* x, size_t m);
 
   // torch.optim.SGD, exactly the reference's operations (no fused multiply-add).
   void (*sgd)(float* params, const float* grads, float* v, size_t m, float lr, float mu, float wd,

@@ -22,7 +22,6 @@ const KernelTable* HG_TABLE_FN() {
       .relu_fwd = k::relu_fwd,
       .relu_bwd = k::relu_bwd,
       .add = k::add,
-      .sum = k::sum,
       .sgd = k::sgd,
       .fma_peak = k::fma_peak,
   };

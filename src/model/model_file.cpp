@@ -78,7 +78,7 @@ LoadedModel load_model(const std::string& path) {
     }
   }
   try {
-    const Dims input = parse_dims(st.metadata["input"], "input");
+    const Dims input = parse_dims(st.metadata["input"]);
     Network<float> net(st.metadata["arch"], input);
     if (st.metadata.count("classes") &&
         st.metadata["classes"] != std::to_string(net.num_classes())) {

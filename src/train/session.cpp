@@ -204,8 +204,14 @@ void Session::Impl::build_network() {
       d->sample_dims = spec.input;
     }
   }
-  check_data_fits(*net, data.train, "--data " + data.train.name);
-  check_data_fits(*net, data.test, "--data " + data.test.name);
+  try {
+    check_data_fits(*net, data.train, data.train.name);
+    check_data_fits(*net, data.test, data.test.name);
+  } catch (const FieldError&) {
+    throw;
+  } catch (const UsageError& e) {
+    throw FieldError("data", e.what());
+  }
 }
 
 // Steps per epoch, total steps and when to evaluate.

@@ -1,10 +1,12 @@
 #pragma once
 // `handgrad train`: the training loop, its checkpoints and its outputs.
 //
-// A run folder holds model.safetensors (after every epoch and at the end),
-// optimizer.safetensors ("<param>.momentum_buffer" per parameter),
-// state.json (step, epoch, the shuffling rng's state, the settings),
-// metrics.csv and the loss / accuracy / confusion pictures.
+// Code: src/train/trainer.cpp (train() is a Session loop, session.h).
+//
+// A run folder holds model.safetensors and optimizer.safetensors
+// ("<param>.momentum_buffer" per parameter), both every --checkpoint-every
+// epochs and at the end, state.json (step, epoch, the shuffling rng's state,
+// the settings), metrics.csv and the loss / accuracy / confusion pictures.
 //
 // Batches: every epoch shuffles 0..N-1 with Rng::permutation and cuts it into
 // batches of batch_size; the last, partial batch is kept (as PyTorch's

@@ -77,7 +77,7 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     int b, e;
     Impl::slice(n, used, t, b, e);
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
-    std::memset(g, 0, sizeof(float) * P);
+    if (P > 0) std::memset(g, 0, sizeof(float) * P);  // a network may have no parameters
     if (e > b) {
       const RunInfo run{Mode::train, 0, b};
       m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,

@@ -288,6 +288,27 @@ TEST(SafeTensors, LoadModelNeedsMetadata) {
   EXPECT_EQ(load_model(p).net.params()[20], 1.5f);
 }
 
+// I64 tensors (batch norm's num_batches_tracked): 8 bytes each, exact.
+TEST(SafeTensors, Int64RoundTripAndSizeCheck) {
+  const std::string p = tmp_path("i64.safetensors");
+  SafeTensors st;
+  st.tensors.push_back({"w", {2}, {1.5f, -2}});
+  st.tensors.push_back({"count", {}, {}, DType::i64, {int64_t{1} << 40}});
+  write_safetensors(p, st);
+  const std::string bytes = read_file(p);
+  const auto j = nlohmann::json::parse(bytes.substr(8, header_len(bytes)));
+  EXPECT_EQ(j["count"]["dtype"], "I64");
+  EXPECT_EQ(j["count"]["data_offsets"], nlohmann::json({8, 16}));
+  const SafeTensors b = read_safetensors(p);
+  ASSERT_NE(b.find("count"), nullptr);
+  EXPECT_EQ(b.find("count")->dtype, DType::i64);
+  EXPECT_EQ(b.find("count")->ints, std::vector<int64_t>{int64_t{1} << 40});
+  EXPECT_TRUE(b.find("count")->data.empty());
+  EXPECT_EQ(b.find("w")->dtype, DType::f32);
+  expect_refused(make_file(R"({"a":{"dtype":"I64","shape":[2],"data_offsets":[0,8]}})", 8),
+                 "needs 16 bytes of I64");
+}
+
 // PyTorch reads the file (with json + numpy, as the safetensors package
 // does) into the matching nn.Sequential with strict load_state_dict.
 TEST(SafeTensors, LoadsIntoPyTorchSequential) {

@@ -47,9 +47,10 @@ enum class Mode { train, eval };
 
 // A tensor a layer owns, in PyTorch's layout, named as in its state_dict.
 struct TensorDef {
-  std::string name;       // "weight", "bias", "running_mean"
-  Dims dims;              // conv weight (O, C, K, K), linear weight (O, I), bias (O)
-  bool trainable = true;  // false: a buffer, saved but not trained (running statistics)
+  std::string name;          // "weight", "bias", "running_mean"
+  Dims dims;                 // conv weight (O, C, K, K), linear weight (O, I), bias (O)
+  bool trainable = true;     // false: a buffer, saved but not trained (running statistics)
+  DType dtype = DType::f32;  // in a model file; i64: a count (num_batches_tracked)
 };
 
 // What one forward or backward call of a layer sees besides its data.

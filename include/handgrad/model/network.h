@@ -28,6 +28,7 @@ struct ParamInfo {
   size_t size;
   int layer;
   bool trainable = true;
+  DType dtype = DType::f32;  // in a model file
 };
 
 // Where a pass runs: the mode, and for train-mode randomness the step's seed

@@ -47,6 +47,7 @@ class Op {
   size_t in_size = 0, out_size = 0;  // floats per sample
   size_t param_off = 0, buffer_off = 0;
   bool grad_in = false;   // an op before has parameters: compute dL/d(input)
+  int layer = 0;            // the layer it was lowered from (fusion keeps it): its randomness key
   bool first_op = false;  // reads the caller's input (no readable slack after it)
 
   virtual void forward(const Pass<T>& p, const T* in, OpBuffers<T>& w) const = 0;

@@ -129,7 +129,8 @@ TEST_P(NetworkGrad, EveryTensorMatchesFiniteDifferences) {
   const GradReport r = gradcheck_network(arch, input, 3, 1, 60);
   for (const auto& row : r.layers) EXPECT_LT(row.max_rel_error, kGradTolerance) << row.what;
   for (const auto& row : r.params) EXPECT_LT(row.max_rel_error, kGradTolerance) << row.what;
-  EXPECT_EQ(r.params.size(), Network<double>(arch, input).param_info().size() + 1);
+  // Each tensor and the input, in training and in evaluation mode.
+  EXPECT_EQ(r.params.size(), 2 * (Network<double>(arch, input).param_info().size() + 1));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -60,7 +60,10 @@ struct Pass {
   T* buffers = nullptr;        // its buffers (trainable == false), in tensors() order
   Buffer<T>* saved = nullptr;  // scratch kept from forward to backward (a mask, statistics)
   Mode mode = Mode::train;
-  uint64_t seed = 0;      // the step's seed: train-mode randomness is a function of it
+  // This layer's key for the step (layer_key(step key, layer index), see
+  // core/rng.h): train-mode randomness is a function of it and of the
+  // sample's index in the whole batch, first_sample + b.
+  uint64_t seed = 0;
   long first_sample = 0;  // index in the whole batch of the first of these n samples
   int n = 0;              // samples in this call
 };

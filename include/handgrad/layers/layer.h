@@ -100,6 +100,9 @@ const std::vector<const LayerDef*>& layer_table();
 const LayerDef* find_layer(const std::string& name);
 // "conv(out_channels, kernel[, stride[, padding]])"
 std::string layer_grammar(const LayerDef& d);
+// A real argument as a Python literal that reads back as the same double
+// ("0.01" -> "0.01000000000000000021"), for torch() expressions.
+std::string python_float(double v);
 
 template <class T>
 class Layer {

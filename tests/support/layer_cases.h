@@ -60,6 +60,7 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"linear", {1}, {1}},
       {"identity", {}, {6}},
       {"tanh", {}, {3, 4, 5}},
+      {"sigmoid", {}, {3, 4, 5}},
   };
   return c;
 }

@@ -61,6 +61,8 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"identity", {}, {6}},
       {"tanh", {}, {3, 4, 5}},
       {"sigmoid", {}, {3, 4, 5}},
+      {"leaky_relu", {}, {3, 4, 5}},
+      {"leaky_relu", {0.2}, {7}},
   };
   return c;
 }

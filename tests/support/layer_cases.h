@@ -63,6 +63,8 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"sigmoid", {}, {3, 4, 5}},
       {"leaky_relu", {}, {3, 4, 5}},
       {"leaky_relu", {0.2}, {7}},
+      {"elu", {}, {3, 4, 5}},
+      {"elu", {0.5}, {7}},
   };
   return c;
 }

@@ -65,6 +65,7 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"leaky_relu", {0.2}, {7}},
       {"elu", {}, {3, 4, 5}},
       {"elu", {0.5}, {7}},
+      {"gelu", {}, {3, 4, 5}},
   };
   return c;
 }

@@ -66,6 +66,9 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"elu", {}, {3, 4, 5}},
       {"elu", {0.5}, {7}},
       {"gelu", {}, {3, 4, 5}},
+      {"avgpool", {2}, {2, 8, 8}},     // non-overlapping
+      {"avgpool", {3, 2}, {2, 7, 9}},  // overlapping, an uncovered border
+      {"avgpool", {2, 1}, {1, 5, 6}},
   };
   return c;
 }

@@ -69,6 +69,7 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"avgpool", {2}, {2, 8, 8}},     // non-overlapping
       {"avgpool", {3, 2}, {2, 7, 9}},  // overlapping, an uncovered border
       {"avgpool", {2, 1}, {1, 5, 6}},
+      {"gap", {}, {3, 5, 4}},
   };
   return c;
 }

@@ -70,6 +70,8 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"avgpool", {3, 2}, {2, 7, 9}},  // overlapping, an uncovered border
       {"avgpool", {2, 1}, {1, 5, 6}},
       {"gap", {}, {3, 5, 4}},
+      {"batchnorm", {}, {3, 5, 4}},  // BatchNorm2d
+      {"batchnorm", {}, {6}},        // BatchNorm1d
   };
   return c;
 }

@@ -72,6 +72,8 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"gap", {}, {3, 5, 4}},
       {"batchnorm", {}, {3, 5, 4}},  // BatchNorm2d
       {"batchnorm", {}, {6}},        // BatchNorm1d
+      {"dropout", {}, {3, 4, 5}},
+      {"dropout", {0.2}, {11}},
   };
   return c;
 }

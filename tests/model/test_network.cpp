@@ -142,7 +142,15 @@ INSTANTIATE_TEST_SUITE_P(
                                      Dims{2, 9, 9}),
                       std::make_pair(std::string("conv(6,3,1,1) relu conv(4,3,2) maxpool(3,2) "
                                                  "flatten linear(7) identity relu linear(3)"),
-                                     Dims{3, 13, 11})),
+                                     Dims{3, 13, 11}),
+                      // The zoo: batch norm in both modes through the whole
+                      // network, dropout with the fixed key of the check.
+                      std::make_pair(std::string("conv(4,3) batchnorm elu avgpool(2) conv(5,2) "
+                                                 "sigmoid gap flatten dropout(0.3) linear(3)"),
+                                     Dims{2, 9, 9}),
+                      std::make_pair(std::string("linear(6) batchnorm gelu dropout linear(5) "
+                                                 "leaky_relu(0.2) tanh linear(3)"),
+                                     Dims{4})),
     [](const auto& info) { return "arch" + std::to_string(info.index); });
 
 }  // namespace

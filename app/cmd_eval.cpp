@@ -68,6 +68,11 @@ int run(const Opts& o) {
     test.y.resize(static_cast<size_t>(o.test_limit));
     test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
   }
+  // Flat samples (a CSV) feed an image network of the same size, as in train.
+  if (test.sample_dims.size() == 1 && m.net.input_dims().size() > 1 &&
+      numel(test.sample_dims) == numel(m.net.input_dims())) {
+    test.sample_dims = m.net.input_dims();
+  }
   check_data_fits(m.net, test, o.model + " on " + test.name);
   StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
   const EvalResult r = evaluate(runner, m.net, test);

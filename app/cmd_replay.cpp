@@ -4,8 +4,9 @@
 // writes exactly what reference/replay.py writes, in the same formats:
 //   losses.txt          one line per step: the mean loss of that step's batch
 //   grads0.safetensors  the gradients at step 0 (before any update)
-//   params.safetensors  the model after the last step
+//   params.safetensors  the model (parameters and buffers) after the last step
 //   logits.safetensors  "init" and "final": logits (m, classes) on the first m test samples
+//                       (evaluation mode)
 #include <cstdio>
 #include <limits>
 #include <numeric>
@@ -30,6 +31,7 @@ struct Opts {
   int steps = 0;  // 0: every line of the batch order
   int test_batch = 100;
   int threads = 1;
+  uint64_t seed = 0;  // the run seed: dropout masks
 };
 
 // The values (net.num_params(), laid out as the parameters) as named tensors.
@@ -69,6 +71,7 @@ TrainOptions session_options(const Opts& o) {
   t.iterations = o.steps;
   t.sgd = o.sgd;
   t.threads = o.threads;
+  t.seed = o.seed;
   t.out_dir = o.out;
   t.eval_every = std::numeric_limits<long>::max();  // only the final evaluation
   t.checkpoint_every = 0;
@@ -139,6 +142,7 @@ const Register reg{
        sub.add_option("--test-batch", o->test_batch, "test samples whose logits are written")
            ->capture_default_str();
        sub.add_option("--threads", o->threads, "threads")->capture_default_str();
+       sub.add_option("--seed", o->seed, "run seed (dropout masks)")->capture_default_str();
        sub.add_option("--out", o->out, "folder for the outputs")->required();
        return [o] { return run(*o); };
      }}};

@@ -7,12 +7,13 @@
 #     DATA         mnist, fashion-mnist or a CSV file "x1,...,xF,label"
 #     STEPS        SGD steps to replay
 #   options: --batch-size B (8) --lr X (0.01) --momentum X (0.9) --weight-decay X (0)
-#            --nesterov --seed S (0: weights and batch order) --init torch|he|xavier
+#            --nesterov --seed S (0: weights, batch order, dropout masks) --init torch|he|xavier
 #            --input DIMS (default: the preset's, 1x28x28 for MNIST, F for a CSV)
 #            --test-data FILE.csv (default: DATA itself) --threads N (handgrad's, 1)
 #            --out DIR (keep the files there; default a temporary folder)
 #            --bin PATH (handgrad; default $HANDGRAD_BIN, then build/handgrad)
 #            --json FILE (the figures as JSON)
+#            --tol-logits-final X (compare.py's; default 1e-5)
 # Exit status: 0 all within tolerance, 1 over tolerance, 2 bad usage or a failed run.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2;
 model="$1" data="$2" steps="$3"
 shift 3
 batch=8 lr=0.01 momentum=0.9 wd=0 nesterov="" seed=0 init=torch input="" test_data=""
-threads=1 out="" json=""
+threads=1 out="" json="" tol_final=""
 bin="${HANDGRAD_BIN:-$here/../build/handgrad}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -40,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --out) out="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --json) json="$2"; shift 2 ;;
+    --tol-logits-final) tol_final="$2"; shift 2 ;;
     *) echo "parity.sh: unknown option '$1'" >&2; usage ;;
   esac
 done
@@ -72,12 +74,13 @@ export HANDGRAD_BIN="$bin"  # reference/arch.py asks it for the layers
 "$py" "$here/batch_order.py" "${data_flags[@]:0:2}" --batch-size "$batch" --steps "$steps" \
   --seed "$seed" --out "$out/order.txt"
 "$bin" replay --init "$out/init.safetensors" "${data_flags[@]}" --batch-order "$out/order.txt" \
-  "${sgd[@]}" --threads "$threads" --out "$out/handgrad"
+  "${sgd[@]}" --threads "$threads" --seed "$seed" --out "$out/handgrad"
 "$py" "$here/replay.py" --init "$out/init.safetensors" "${data_flags[@]}" \
-  --batch-order "$out/order.txt" "${sgd[@]}" --out "$out/torch"
+  --batch-order "$out/order.txt" "${sgd[@]}" --seed "$seed" --out "$out/torch"
 label="$model on $data, $steps steps, batch $batch, lr $lr, momentum $momentum, wd $wd${nesterov:+, nesterov}"
 set +e
-"$py" "$here/compare.py" "$out/handgrad" "$out/torch" --label "$label" ${json:+--json "$json"}
+"$py" "$here/compare.py" "$out/handgrad" "$out/torch" --label "$label" ${json:+--json "$json"} \
+  ${tol_final:+--tol-logits-final "$tol_final"}
 rc=$?
 set -e
 if [[ $rc -eq 1 ]]; then
@@ -86,10 +89,10 @@ if [[ $rc -eq 1 ]]; then
   # the trajectory figures (see compare.py --exact).
   echo "parity.sh: over tolerance against torch float32; replaying in float64 to find out why"
   "$py" "$here/replay.py" --init "$out/init.safetensors" "${data_flags[@]}" \
-    --batch-order "$out/order.txt" "${sgd[@]}" --dtype float64 --out "$out/torch64"
+    --batch-order "$out/order.txt" "${sgd[@]}" --seed "$seed" --dtype float64 --out "$out/torch64"
   set +e
   "$py" "$here/compare.py" "$out/handgrad" "$out/torch" --exact "$out/torch64" \
-    --label "$label" ${json:+--json "$json"}
+    --label "$label" ${json:+--json "$json"} ${tol_final:+--tol-logits-final "$tol_final"}
   rc=$?
   set -e
 fi

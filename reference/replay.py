@@ -7,8 +7,12 @@ training-sample indices of that step's batch), trains with torch.optim.SGD and
 F.cross_entropy, and writes into --out:
   losses.txt          one line per step: the mean loss of that step's batch
   grads0.safetensors  the gradients at step 0 (before any update)
-  params.safetensors  the parameters after the last step
-  logits.safetensors  "init" and "final": logits on the first --test-batch test samples
+  params.safetensors  the parameters and buffers (batch-norm running statistics) after the
+                      last step
+  logits.safetensors  "init" and "final": logits on the first --test-batch test samples, in
+                      evaluation mode (running statistics, no dropout)
+Training steps run in training mode; dropout (hg.Dropout) draws handgrad's masks for
+run seed --seed and each step's index.
 `handgrad replay` writes the same files from the same inputs.
 """
 import argparse
@@ -22,6 +26,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import arch as archmod  # noqa: E402
 import data_np  # noqa: E402
+import hg_modules  # noqa: E402
 import safetensors_np  # noqa: E402
 
 
@@ -52,6 +57,7 @@ def main():
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--nesterov", action="store_true")
+    p.add_argument("--seed", type=int, default=0, help="the run seed (dropout masks)")
     p.add_argument("--test-batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
@@ -85,11 +91,14 @@ def main():
 
     opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum,
                           weight_decay=a.weight_decay, nesterov=a.nesterov)
+    model.eval()
     with torch.no_grad():
         logits0 = model(xt).numpy().copy()
+    model.train()
     losses, grads0 = [], None
     for step, idx in enumerate(batches):
         it = torch.from_numpy(idx)
+        hg_modules.set_step(model, a.seed, step)
         opt.zero_grad(set_to_none=False)
         loss = F.cross_entropy(model(xtr[it].to(dtype)), ytr[it])
         loss.backward()
@@ -97,6 +106,7 @@ def main():
             grads0 = {n: q.grad.detach().numpy().copy() for n, q in model.named_parameters()}
         opt.step()
         losses.append(loss.item())
+    model.eval()
     with torch.no_grad():
         logits1 = model(xt).numpy().copy()
 

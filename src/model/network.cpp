@@ -73,7 +73,7 @@ void Network<T>::add_tensors(size_t i, const std::string& where) {
     size_t& at = t.trainable ? p : b;
     (t.trainable ? params_info_ : buffers_info_)
         .push_back({std::to_string(i) + "." + t.name, t.dims, at, size, static_cast<int>(i),
-                    t.trainable});
+                    t.trainable, t.dtype});
     at += size;
     if (size > kMaxParams || p + b > kMaxParams) {
       throw UsageError("architecture: " + where + "the network would have over " +

@@ -65,7 +65,7 @@ Plan<T>::Plan(const Network<T>& net, PlanOptions o) : net_(net), k_(o.kernels) {
     const Layer<T>& l = net.layer(i);
     std::unique_ptr<Op<T>> op = k_ ? l.lower(*k_) : nullptr;
     if (!op) op = std::make_unique<RefOp<T>>(l);
-    op->first = op->last = static_cast<int>(i);
+    op->first = op->last = op->layer = static_cast<int>(i);
     op->name = l.spec();
     op->in_size = numel(l.in_dims());
     op->out_size = numel(l.out_dims());
@@ -134,7 +134,7 @@ Pass<T> Plan<T>::pass(size_t i, const T* params, T* buffers, const RunInfo& run,
   p.buffers = buffers ? buffers + op.buffer_off : nullptr;
   p.saved = &ws.ops[i].saved;
   p.mode = run.mode;
-  p.seed = run.seed;
+  p.seed = layer_key(run.seed, static_cast<uint64_t>(op.layer));
   p.first_sample = run.first_sample;
   p.n = n;
   return p;

@@ -298,6 +298,7 @@ void Session::Impl::advance() {
   xb.resize(static_cast<size_t>(n) * ss);
   yb.resize(static_cast<size_t>(n));
   gather_batch(data.train, idx, n, xb.data(), yb.data());
+  runner->set_step_key(step_key(o.seed, static_cast<uint64_t>(step)));  // dropout masks
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
   if (!std::isfinite(loss)) diverged(loss);

@@ -34,6 +34,7 @@ struct StepRunner::Impl {
   static constexpr double kMinFlopsPerParam = 150;
   bool adapt;
   double step_flops_per_sample;
+  uint64_t key = 0;  // the step's randomness key
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
@@ -65,7 +66,8 @@ StepRunner::~StepRunner() = default;
 
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
-  int used = std::min(m.pool.size(), std::max(n, 1));
+  // Batch statistics need the whole batch in one slice.
+  int used = m.net.couples_batch() ? 1 : std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
   while (m.adapt && used > 1 &&
@@ -79,7 +81,7 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
     if (P > 0) std::memset(g, 0, sizeof(float) * P);  // a network may have no parameters
     if (e > b) {
-      const RunInfo run{Mode::train, 0, b};
+      const RunInfo run{Mode::train, m.key, b};
       m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
                                          e - b, n, run, m.ws[t], g);
     }
@@ -98,6 +100,13 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   double loss = 0.0;
   for (int t = 0; t < used; ++t) loss += m.losses[t];
   return loss / n;
+}
+
+void StepRunner::set_step_key(uint64_t key) {
+  impl_->key = key;
+}
+uint64_t StepRunner::step_key() const {
+  return impl_->key;
 }
 
 const float* StepRunner::grads() const {

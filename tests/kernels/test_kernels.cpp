@@ -43,7 +43,9 @@ struct Case {
   int batch;
 };
 
-// Forward logits and parameter gradients: reference vs each fast table.
+// Forward logits, parameter gradients and the buffers a training step
+// updates (running statistics): reference vs each fast table, each from the
+// same starting buffers.
 void check_network(const Case& c) {
   SCOPED_TRACE(c.arch + " on " + dims_str(c.input) + " batch " + std::to_string(c.batch));
   Network<float> net(c.arch, c.input);
@@ -52,11 +54,15 @@ void check_network(const Case& c) {
   const auto x = random_vec(numel(c.input) * c.batch, rng);
   std::vector<int> labels(c.batch);
   for (int b = 0; b < c.batch; ++b) labels[b] = b % net.num_classes();
+  const RunInfo train{Mode::train, step_key(3, 5), 0};
+  const std::vector<float> buffers0(net.buffers(), net.buffers() + net.num_buffers());
+  auto restore = [&] { std::copy(buffers0.begin(), buffers0.end(), net.buffers()); };
 
   Workspace<float> rws;
   std::vector<float> rgrad(net.num_params(), 0.0f);
-  const double rloss =
-      net.loss_and_grad(x.data(), labels.data(), c.batch, c.batch, rws, rgrad.data());
+  const double rloss = net.loss_and_grad(x.data(), labels.data(), c.batch, c.batch, rws,
+                                         rgrad.data(), nullptr, train);
+  const std::vector<float> rbuffers(net.buffers(), net.buffers() + net.num_buffers());
   const size_t k = static_cast<size_t>(net.num_classes()) * c.batch;
   const float* rl = net.forward(x.data(), c.batch, rws);
   const std::vector<float> rlogits(rl, rl + k);
@@ -68,10 +74,15 @@ void check_network(const Case& c) {
     std::vector<float> grad(net.num_params(), 0.0f);
     // Twice: the second call reuses the workspace and must give the same answer.
     for (int rep = 0; rep < 2; ++rep) {
+      restore();
       std::fill(grad.begin(), grad.end(), 0.0f);
       const double loss = fast.loss_and_grad(net.params(), net.buffers(), x.data(), labels.data(),
-                                             c.batch, c.batch, RunInfo{}, ws, grad.data());
+                                             c.batch, c.batch, train, ws, grad.data());
       EXPECT_NEAR(loss, rloss, 1e-4 * std::max(1.0, std::fabs(rloss)));
+      for (const auto& b : net.buffer_info()) {
+        EXPECT_LT(rel_err(net.buffers() + b.offset, rbuffers.data() + b.offset, b.size), 1e-5)
+            << b.name;
+      }
       const float* logits =
           fast.forward(net.params(), net.buffers(), x.data(), c.batch, RunInfo{Mode::eval}, ws);
       EXPECT_LT(rel_err(logits, rlogits.data(), k), 1e-4);

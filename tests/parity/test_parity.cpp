@@ -176,6 +176,51 @@ TEST(Parity, Kernel5WideWeightDecayNesterov) {
              "mnist", "--weight-decay 1e-3 --nesterov --lr 0.02", root));
 }
 
+// The layer zoo mixed, 100 steps each: parameters and batch norm's running
+// statistics (compare.py's buffers) within 1e-4, per-step losses within 1e-4.
+// Batch norm after convolutions and before pooling, leaky_relu into an
+// average pool, gelu and dropout (handgrad's masks in torch: hg.Dropout).
+// The conv biases right before the batch norms have a zero gradient: float32
+// noise walks them differently in each framework (compare.py: "zero"), the
+// running means follow, and evaluation-mode logits after 100 steps differ
+// by ~2e-5 while every training loss agrees to ~6e-7: logits within 1e-4.
+TEST(Parity, ZooConvBatchNormDropout) {
+  REQUIRE_TORCH();
+  REQUIRE_MNIST(root);
+  expect_pass(
+      parity("conv(6,3) batchnorm relu maxpool(2) conv(8,3) batchnorm leaky_relu avgpool(2) "
+             "flatten linear(32) gelu dropout(0.3) linear(10)",
+             "mnist", "--seed 3 --tol-logits-final 1e-4", root));
+}
+
+// Padding, elu, an overlapping average pool, sigmoid, global average pooling.
+TEST(Parity, ZooEluAvgPoolSigmoidGap) {
+  REQUIRE_TORCH();
+  REQUIRE_MNIST(root);
+  expect_pass(parity("conv(8,5,1,2) elu avgpool(3,2) conv(12,3) sigmoid gap flatten linear(10)",
+                     "mnist", "--lr 0.05", root));
+}
+
+// BatchNorm1d between linear layers, tanh, elu(0.5), two dropouts, weight decay.
+TEST(Parity, ZooMlpBatchNorm1dDropout) {
+  REQUIRE_TORCH();
+  REQUIRE_MNIST(root);
+  expect_pass(
+      parity("flatten linear(64) batchnorm tanh dropout(0.2) linear(32) batchnorm "
+             "elu(0.5) dropout(0.1) linear(10)",
+             "mnist", "--weight-decay 1e-3 --batch-size 16 --seed 1", root));
+}
+
+// The Part 2 network's shape on 2-D points with sigmoid, leaky_relu(0.1),
+// batch norm on vectors and Nesterov.
+TEST(Parity, ZooPointsSigmoidLeakyBatchNorm) {
+  REQUIRE_TORCH();
+  expect_pass(
+      parity("linear(8) sigmoid linear(16) batchnorm leaky_relu(0.1) linear(16) gelu "
+             "linear(2)",
+             write_moons_csv(), "--lr 0.1 --batch-size 16 --nesterov"));
+}
+
 std::string init_cmd(const std::string& preset, const fs::path& out, int seed = 0) {
   return quote(HANDGRAD_BIN) + " init --preset " + preset + " --seed " + std::to_string(seed) +
          " --out " + quote(out.string());

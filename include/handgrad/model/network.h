@@ -28,10 +28,13 @@ struct ParamInfo {
   size_t size;
   int layer;
   bool trainable = true;
+  DType dtype = DType::f32;  // in a model file
 };
 
-// Where a pass runs: the mode, and for train-mode randomness the step's seed
-// and the index of the first of these samples in the whole batch.
+// Where a pass runs: the mode, and for train-mode randomness the step's key
+// (step_key(run seed, step), core/rng.h) and the index of the first of these
+// samples in the whole batch. The plan hands each layer its own key,
+// layer_key(seed, layer index).
 struct RunInfo {
   Mode mode = Mode::train;
   uint64_t seed = 0;

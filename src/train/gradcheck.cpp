@@ -57,7 +57,9 @@ double max_rel_error(const std::vector<double>& a, const std::vector<double>& b)
   return scale < 1e-300 ? 0.0 : diff / scale;
 }
 
-bool GradReport::ok(double tol) const { return worst() <= tol; }
+bool GradReport::ok(double tol) const {
+  return worst() <= tol;
+}
 
 double GradReport::worst() const {
   double w = 0;
@@ -108,28 +110,27 @@ std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t
   layer.backward(pass, x.data(), out.data(), r.data(), dx.data(), dparams.data());
 
   std::vector<GradRow> rows;
-  const std::string name = layer.spec() + " on " + dims_str(layer.in_dims()) +
-                           (mode == Mode::eval ? " (eval)" : "");
+  const std::string name =
+      layer.spec() + " on " + dims_str(layer.in_dims()) + (mode == Mode::eval ? " (eval)" : "");
   auto idx = pick(in_size, max_checks, rng);
-  rows.push_back({name + ": input", max_rel_error(gather(dx.data(), idx),
-                                                  numeric(x.data(), idx, loss)),
-                  idx.size()});
+  rows.push_back({name + ": input",
+                  max_rel_error(gather(dx.data(), idx), numeric(x.data(), idx, loss)), idx.size()});
   size_t off = 0;
   for (const auto& t : layer.tensors()) {
     if (!t.trainable) continue;
     const size_t sz = numel(t.dims);
     idx = pick(sz, max_checks, rng);
-    rows.push_back({name + ": " + t.name,
-                    max_rel_error(gather(dparams.data() + off, idx),
-                                  numeric(params.data() + off, idx, loss)),
-                    idx.size()});
+    rows.push_back(
+        {name + ": " + t.name,
+         max_rel_error(gather(dparams.data() + off, idx), numeric(params.data() + off, idx, loss)),
+         idx.size()});
     off += sz;
   }
   return rows;
 }
 
 GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
-                             size_t max_checks) {
+                             size_t max_checks, const LossDef& loss_def) {
   Network<double> net(arch, input);
   const int k = net.num_classes();
   GradReport report;
@@ -149,10 +150,12 @@ GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, 
 
   Workspace<double> ws;
   Buffer<double> grads(net.num_params()), dx(x.size()), scratch(net.num_params());
-  net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data());
+  net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data(), {}, loss_def);
   // The loss in training mode, as the gradient was taken (batch statistics).
   auto loss = [&] {
-    return net.loss_and_grad(x.data(), labels.data(), n, n, ws, scratch.data()) / n;
+    return net.loss_and_grad(x.data(), labels.data(), n, n, ws, scratch.data(), nullptr, {},
+                             loss_def) /
+           n;
   };
   for (const auto& p : net.param_info()) {
     auto idx = pick(p.size, max_checks, rng);

@@ -9,6 +9,7 @@
 // gradients are summed in thread order).
 #include <memory>
 
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
 
 namespace handgrad {
@@ -25,8 +26,11 @@ class StepRunner {
   StepRunner& operator=(const StepRunner&) = delete;
 
   // x: (n, input_dims), labels: (n). Assigns the gradient of the mean
-  // softmax cross-entropy over the n samples to grads(); returns that mean.
+  // loss over the n samples to grads(); returns that mean.
   double loss_and_grad(const float* x, const int* labels, int n);
+  // The loss it trains and evaluates with: softmax cross-entropy unless set.
+  void set_loss(const LossDef& loss);
+  const LossDef& loss() const;
   const float* grads() const;
   float* grads();
 

@@ -6,6 +6,9 @@
 //   grads0.safetensors  the gradients at step 0 (before any update)
 //   params.safetensors  the model after the last step
 //   logits.safetensors  "init" and "final": logits (m, classes) on the first m test samples
+// The training flags are train's (--loss, --optimizer, --lr-schedule ...); an
+// epoch is the batch-order file's lines, so --lr-step-epochs 0.25 decays the
+// rate every quarter of them, and cosine's T_max is the steps replayed.
 #include <cstdio>
 #include <limits>
 #include <numeric>

@@ -230,8 +230,7 @@ inline V reduce_lanes(V* v) {
     const VI lo = *reinterpret_cast<const VIU*>(kReduce.lo[round]);
     const VI hi = *reinterpret_cast<const VIU*>(kReduce.hi[round]);
     for (int k = 0; k < cnt / 2; ++k) {
-      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) +
-             shuffle2(v[2 * k], v[2 * k + 1], hi);
+      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) + shuffle2(v[2 * k], v[2 * k + 1], hi);
     }
     cnt /= 2;
   }
@@ -377,6 +376,16 @@ inline void add(float* y, const float* x, size_t m) {
 inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, float mu, float wd,
                 bool nesterov) {
   sgd_update(p, grads, v, m, lr, mu, wd, nesterov);
+}
+
+inline void adam(float* p, const float* grads, float* m, float* v, size_t n,
+                 const AdamScalars<float>& s) {
+  adam_update(p, grads, m, v, n, s);
+}
+
+inline void rmsprop(float* p, const float* grads, float* sq, float* buf, size_t n,
+                    const RmspropScalars<float>& s) {
+  rmsprop_update(p, grads, sq, buf, n, s);
 }
 
 inline double fma_peak(long iters) {

@@ -176,8 +176,9 @@ const T* Network<T>::forward(const T* x, int n, Workspace<T>& ws) const {
 
 template <class T>
 double Network<T>::loss_and_grad(const T* x, const int* labels, int n, int batch_total,
-                                 Workspace<T>& ws, T* grads, T* dinput, const RunInfo& run) {
-  return plan_->loss_and_grad(params(), buffers(), x, labels, n, batch_total, run, ws, grads,
+                                 Workspace<T>& ws, T* grads, T* dinput, const RunInfo& run,
+                                 const LossDef& loss) {
+  return plan_->loss_and_grad(params(), buffers(), x, labels, n, batch_total, loss, run, ws, grads,
                               dinput);
 }
 

@@ -58,7 +58,9 @@ double max_rel_error(const std::vector<double>& a, const std::vector<double>& b)
   return scale < kZeroGradient ? diff : diff / scale;
 }
 
-bool GradReport::ok(double tol) const { return worst() <= tol; }
+bool GradReport::ok(double tol) const {
+  return worst() <= tol;
+}
 
 double GradReport::worst() const {
   double w = 0;
@@ -112,21 +114,20 @@ std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t
   layer.backward(pass, x.data(), out.data(), r.data(), dx.data(), dparams.data());
 
   std::vector<GradRow> rows;
-  const std::string name = layer.spec() + " on " + dims_str(layer.in_dims()) +
-                           (mode == Mode::eval ? " (eval)" : "");
+  const std::string name =
+      layer.spec() + " on " + dims_str(layer.in_dims()) + (mode == Mode::eval ? " (eval)" : "");
   auto idx = pick(in_size, max_checks, rng);
-  rows.push_back({name + ": input", max_rel_error(gather(dx.data(), idx),
-                                                  numeric(x.data(), idx, loss)),
-                  idx.size()});
+  rows.push_back({name + ": input",
+                  max_rel_error(gather(dx.data(), idx), numeric(x.data(), idx, loss)), idx.size()});
   size_t off = 0;
   for (const auto& t : layer.tensors()) {
     if (!t.trainable) continue;
     const size_t sz = numel(t.dims);
     idx = pick(sz, max_checks, rng);
-    rows.push_back({name + ": " + t.name,
-                    max_rel_error(gather(dparams.data() + off, idx),
-                                  numeric(params.data() + off, idx, loss)),
-                    idx.size()});
+    rows.push_back(
+        {name + ": " + t.name,
+         max_rel_error(gather(dparams.data() + off, idx), numeric(params.data() + off, idx, loss)),
+         idx.size()});
     off += sz;
   }
   return rows;
@@ -134,18 +135,21 @@ std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t
 
 namespace {
 
-// The whole network under softmax cross-entropy in one mode: each parameter
+// The whole network under the given loss in one mode: each parameter
 // tensor and the input. Train mode: batch statistics and the masks of a
 // fixed step key (the same in every evaluation of the loss).
 void check_network_mode(Network<double>& net, const Buffer<double>& x0,
                         const std::vector<int>& labels, int n, const RunInfo& run,
-                        size_t max_checks, Rng& rng, std::vector<GradRow>& out) {
+                        size_t max_checks, const LossDef& loss_def, Rng& rng,
+                        std::vector<GradRow>& out) {
   Buffer<double> x = x0;
   Workspace<double> ws;
   Buffer<double> grads(net.num_params()), dx(x.size()), scratch(net.num_params());
-  net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data(), run);
+  net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data(), run, loss_def);
   auto loss = [&] {
-    return net.loss_and_grad(x.data(), labels.data(), n, n, ws, scratch.data(), nullptr, run) / n;
+    return net.loss_and_grad(x.data(), labels.data(), n, n, ws, scratch.data(), nullptr, run,
+                             loss_def) /
+           n;
   };
   const std::string suffix = run.mode == Mode::eval ? " (eval)" : "";
   for (const auto& p : net.param_info()) {
@@ -163,7 +167,7 @@ void check_network_mode(Network<double>& net, const Buffer<double>& x0,
 }  // namespace
 
 GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
-                             size_t max_checks) {
+                             size_t max_checks, const LossDef& loss_def) {
   Network<double> net(arch, input);
   const int k = net.num_classes();
   GradReport report;
@@ -184,9 +188,10 @@ GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, 
   for (auto& y : labels) y = static_cast<int>(rng.below(static_cast<uint64_t>(k)));
   // Training mode first: its passes also move the running statistics away
   // from their initial values, which evaluation mode then uses.
-  check_network_mode(net, x, labels, n, RunInfo{Mode::train, step_key(seed, 0), 0}, max_checks, rng,
+  check_network_mode(net, x, labels, n, RunInfo{Mode::train, step_key(seed, 0), 0}, max_checks, loss_def,
+                     rng, report.params);
+  check_network_mode(net, x, labels, n, RunInfo{Mode::eval}, max_checks, loss_def, rng,
                      report.params);
-  check_network_mode(net, x, labels, n, RunInfo{Mode::eval}, max_checks, rng, report.params);
   return report;
 }
 

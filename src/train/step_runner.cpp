@@ -23,6 +23,7 @@ struct StepRunner::Impl {
   std::vector<Buffer<float>> tgrads;  // threads 1..T-1
   std::vector<double> losses;
   Buffer<float> grads;
+  const LossDef* loss = &cross_entropy_loss();
 
   // Splitting a batch over T threads costs T-1 extra gradient buffers to
   // zero and sum (num_params floats each) plus a wake-up; it pays only when
@@ -83,7 +84,7 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     if (e > b) {
       const RunInfo run{Mode::train, m.key, b};
       m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
-                                         e - b, n, run, m.ws[t], g);
+                                         e - b, n, *m.loss, run, m.ws[t], g);
     }
   };
   m.pool.run(used, job);
@@ -109,6 +110,13 @@ uint64_t StepRunner::step_key() const {
   return impl_->key;
 }
 
+void StepRunner::set_loss(const LossDef& loss) {
+  impl_->loss = &loss;
+}
+const LossDef& StepRunner::loss() const {
+  return *impl_->loss;
+}
+
 const float* StepRunner::grads() const {
   return impl_->grads.data();
 }
@@ -126,8 +134,8 @@ void StepRunner::predict(const float* x, int n, float* logits) {
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
     const RunInfo run{Mode::eval, 0, b};
-    const float* out = m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run,
-                                      m.ws[t]);
+    const float* out =
+        m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run, m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
   m.pool.run(used, job);

@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/layers/layer.h"
 #include "handgrad/core/tensor.h"
+#include "handgrad/layers/layer.h"
+#include "handgrad/layers/loss.h"
 
 namespace handgrad {
 
@@ -52,9 +53,10 @@ double max_rel_error(const std::vector<double>& analytic, const std::vector<doub
 std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
                                      size_t max_checks = 400, Mode mode = Mode::train);
 
-// Checks every layer alone, then the whole network under softmax
-// cross-entropy with random labels, per parameter tensor and for the input.
+// Checks every layer alone, then the whole network under the loss (softmax
+// cross-entropy unless given) with random labels, per parameter tensor and
+// for the input.
 GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
-                             size_t max_checks = 200);
+                             size_t max_checks = 200, const LossDef& loss = cross_entropy_loss());
 
 }  // namespace handgrad

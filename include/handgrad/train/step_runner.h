@@ -13,6 +13,7 @@
 // predict() still splits, evaluation mode couples nothing.
 #include <memory>
 
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
 
 namespace handgrad {
@@ -29,13 +30,16 @@ class StepRunner {
   StepRunner& operator=(const StepRunner&) = delete;
 
   // x: (n, input_dims), labels: (n). Assigns the gradient of the mean
-  // softmax cross-entropy over the n samples to grads(); returns that mean.
+  // loss over the n samples to grads(); returns that mean.
   // Training mode: batch statistics, dropout masks keyed by step_key().
   double loss_and_grad(const float* x, const int* labels, int n);
   // The key of the following training steps' randomness, step_key(run
   // seed, step) (core/rng.h); the Session sets it before every step.
   void set_step_key(uint64_t key);
   uint64_t step_key() const;
+  // The loss it trains and evaluates with: softmax cross-entropy unless set.
+  void set_loss(const LossDef& loss);
+  const LossDef& loss() const;
   const float* grads() const;
   float* grads();
 

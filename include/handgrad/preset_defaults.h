@@ -3,8 +3,11 @@
 // type. The seed-2d numbers live here and nowhere else: the seed report's
 // Part 2 hyperparameters plus the robustness settings chosen by the
 // measurements in docs/part2.md.
+#include <functional>
 #include <optional>
 #include <string>
+
+#include "handgrad/trainer.h"
 
 namespace handgrad {
 
@@ -28,5 +31,13 @@ PresetDefaults seed_2d_recommended();
 
 // nullopt for presets that keep the trainer's own defaults.
 std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool seed_settings);
+
+// Applies the preset's defaults to every setting whose flag was not given
+// (given("--lr") says whether it was); given values always win. `handgrad
+// train` and the lab's JSON settings both go through here, so the same
+// settings make the same run. Throws UsageError for --seed-settings without
+// --preset seed-2d.
+void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* flag)>& given,
+                           bool seed_settings);
 
 }  // namespace handgrad

@@ -124,6 +124,10 @@ DataArgs data_args_from_metadata(const std::map<std::string, std::string>& meta)
 }
 
 TrainResult train(const TrainOptions& given) {
+  return train(given, TrainHook{});
+}
+
+TrainResult train(const TrainOptions& given, const TrainHook& hook) {
   const auto wall_start = Clock::now();
   TrainOptions o = given;
   TrainState st;
@@ -287,6 +291,11 @@ TrainResult train(const TrainOptions& given) {
   std::vector<int> yb, perm;
   long step = st.step;
   long in_epoch = step % spe;
+  const auto show = [&](double loss) {
+    if (hook)
+      hook({step, total, st.samples, loss, st.train_seconds, net, runner, data, stdz, st.history});
+  };
+  show(NAN);
   while (step < total) {
     if (order.empty() && (in_epoch == 0 || perm.empty())) {
       epoch_rng = rng.state();
@@ -353,6 +362,7 @@ TrainResult train(const TrainOptions& given) {
                                         (step / spe) % o.checkpoint_every == 0);
     if (save || step % eval_every == 0) do_eval(step);
     if (save) checkpoint(step, in_epoch);
+    show(loss);
   }
   progress.finish();
 

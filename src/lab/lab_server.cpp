@@ -1,6 +1,8 @@
 // The lab's HTTP server: the guards every request passes (Host, path,
 // token), the embedded page, and start/stop.
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
@@ -75,6 +77,28 @@ bool same_token(const std::string& a, const std::string& b) {
 bool traverses(const std::string& path) {
   return path.find("..") != std::string::npos || path.find('\\') != std::string::npos ||
          path.find('\0') != std::string::npos;
+}
+
+// Debian's cpp-httplib 0.11 listens with a backlog of 5 (compiled into the
+// library): 20 clients connecting at once overflow it, and the kernel drops
+// their handshakes until TCP retries. A second listen() on the bound socket
+// raises the backlog (Linux allows it); the socket is the one listening on
+// `port`.
+void widen_backlog(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+      continue;
+    }
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int p = -1;
+    if (addr.ss_family == AF_INET) p = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) p = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (p == port) ::listen(fd, 256);
+  }
 }
 
 }  // namespace
@@ -174,7 +198,7 @@ void LabServer::start() {
   const size_t pool = static_cast<size_t>(m.o.max_streams) + 32;
   m.svr.new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
   m.svr.set_payload_max_length(m.o.max_body);
-  m.svr.set_keep_alive_timeout(2);
+  m.svr.set_keep_alive_timeout(3);
   m.svr.set_read_timeout(10);
   m.svr.set_write_timeout(10);
   m.svr.set_pre_routing_handler(
@@ -208,6 +232,7 @@ void LabServer::start() {
   if (is_loopback(m.o.host) || m.o.host == "0.0.0.0") {
     for (const char* alias : {"127.0.0.1", "localhost", "[::1]"}) m.hosts.push_back(alias + p);
   }
+  widen_backlog(m.port);
   m.listener = std::thread([&m] { m.svr.listen_after_bind(); });
   // stop() before the loop runs would not reach it: wait until it does.
   for (int i = 0; i < 2000 && !m.svr.is_running(); ++i) {

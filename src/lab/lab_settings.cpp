@@ -191,7 +191,12 @@ void parse_inline_points(RunSettings& s, const json& v, const Caps& caps) {
 // Shapes through every layer without allocating the network, so a huge
 // architecture is refused before it costs memory.
 long count_params(const std::string& arch, const Dims& input, const Caps& caps) {
-  const std::vector<LayerSpec> specs = parse_arch(arch);
+  std::vector<LayerSpec> specs;
+  try {
+    specs = parse_arch(arch);
+  } catch (const Error& e) {
+    throw ApiError(400, std::string("arch: ") + e.what(), "arch");
+  }
   if (static_cast<int>(specs.size()) > caps.max_layers) {
     throw ApiError(413,
                    "arch: " + std::to_string(specs.size()) + " layers, at most " +
@@ -204,8 +209,13 @@ long count_params(const std::string& arch, const Dims& input, const Caps& caps) 
     for (int a : sp.args) {
       if (a > 65536) throw ApiError(413, "arch: " + sp.text + ": argument too large", "arch");
     }
-    auto layer = make_layer<float>(sp.name, sp.args);
-    d = layer->configure(d);
+    std::unique_ptr<Layer<float>> layer;
+    try {
+      layer = make_layer<float>(sp.name, sp.args);
+      d = layer->configure(d);
+    } catch (const Error& e) {
+      throw ApiError(400, std::string("arch: ") + e.what(), "arch");
+    }
     for (const ParamShape& p : layer->param_shapes()) total += static_cast<long>(numel(p.dims));
     if (total > caps.max_params || numel(d) > 1u << 24) {
       throw ApiError(413,

@@ -50,9 +50,9 @@ std::shared_ptr<LabRun> LabState::create_run(const json& settings, const std::st
     std::lock_guard lk(mu_);
     if (stopping) throw ApiError(503, "the lab is shutting down");
     int mine = 0, images = 0;
-    for (const auto& [rid, r] : runs_) {
-      mine += r->client() == client;
-      images += r->settings().image_data;
+    for (const auto& [rid, slot] : runs_) {
+      mine += slot.client == client;
+      images += slot.image_data;
     }
     if (static_cast<int>(runs_.size()) >= o_.max_runs) {
       throw ApiError(429, "the lab has " + std::to_string(runs_.size()) +
@@ -69,7 +69,7 @@ std::shared_ptr<LabRun> LabState::create_run(const json& settings, const std::st
     }
     id = "r" + std::to_string(next_run_++) + "-" + random_suffix();
     // Reserve the id with an empty slot so the caps hold while the folder is made.
-    runs_[id] = nullptr;
+    runs_[id] = {client, s.image_data, nullptr};
   }
   try {
     const std::string dir = fs::absolute(run_dir(id)).lexically_normal().string();
@@ -83,7 +83,7 @@ std::shared_ptr<LabRun> LabState::create_run(const json& settings, const std::st
     s.options.out_dir = dir + "/run";
     auto run = std::make_shared<LabRun>(id, client, std::move(s));
     std::lock_guard lk(mu_);
-    runs_[id] = run;
+    runs_[id].run = run;
     return run;
   } catch (...) {
     std::lock_guard lk(mu_);
@@ -95,8 +95,8 @@ std::shared_ptr<LabRun> LabState::create_run(const json& settings, const std::st
 std::shared_ptr<LabRun> LabState::find_run(const std::string& id) const {
   std::lock_guard lk(mu_);
   const auto it = runs_.find(id);
-  if (it == runs_.end() || !it->second) throw ApiError(404, "no run '" + id + "'");
-  return it->second;
+  if (it == runs_.end() || !it->second.run) throw ApiError(404, "no run '" + id + "'");
+  return it->second.run;
 }
 
 void LabState::delete_run(const std::string& id) {
@@ -104,8 +104,8 @@ void LabState::delete_run(const std::string& id) {
   {
     std::lock_guard lk(mu_);
     const auto it = runs_.find(id);
-    if (it == runs_.end() || !it->second) throw ApiError(404, "no run '" + id + "'");
-    run = std::move(it->second);
+    if (it == runs_.end() || !it->second.run) throw ApiError(404, "no run '" + id + "'");
+    run = std::move(it->second.run);
     runs_.erase(it);
   }
   run->stop();  // the last owner (this or an open stream) joins its thread
@@ -114,21 +114,21 @@ void LabState::delete_run(const std::string& id) {
 std::vector<std::shared_ptr<LabRun>> LabState::runs() const {
   std::lock_guard lk(mu_);
   std::vector<std::shared_ptr<LabRun>> out;
-  for (const auto& [id, r] : runs_) {
-    if (r) out.push_back(r);
+  for (const auto& [id, slot] : runs_) {
+    if (slot.run) out.push_back(slot.run);
   }
   return out;
 }
 
 void LabState::stop_all() {
-  std::map<std::string, std::shared_ptr<LabRun>> all;
+  std::map<std::string, Slot> all;
   {
     std::lock_guard lk(mu_);
     stopping = true;
     all.swap(runs_);
   }
-  for (auto& [id, r] : all) {
-    if (r) r->stop();
+  for (auto& [id, slot] : all) {
+    if (slot.run) slot.run->stop();
   }
   all.clear();  // joins the workers not held by a stream
 }
@@ -157,12 +157,12 @@ json LabState::models_json() const {
                    {"arch", m.snap->arch},
                    {"input", m.snap->input}});
   }
-  for (const auto& [id, r] : runs_) {
-    if (!r) continue;
+  for (const auto& [id, slot] : runs_) {
+    if (!slot.run) continue;
     out.push_back({{"id", "run:" + id},
                    {"label", "run " + id},
-                   {"data", r->options().data.data},
-                   {"input", r->settings().input}});
+                   {"data", slot.run->options().data.data},
+                   {"input", slot.run->settings().input}});
   }
   return out;
 }

@@ -55,7 +55,14 @@ class LabState {
  private:
   const LabOptions o_;
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<LabRun>> runs_;
+  // A slot is taken (run still null) while its folder is made, so the caps
+  // hold for requests that arrive at the same time.
+  struct Slot {
+    std::string client;
+    bool image_data = false;
+    std::shared_ptr<LabRun> run;
+  };
+  std::map<std::string, Slot> runs_;
   std::map<std::string, ModelRef> models_;
   std::map<std::string, std::shared_ptr<const Dataset>> test_sets_;
   long next_run_ = 1;

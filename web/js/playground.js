@@ -163,7 +163,7 @@ const Playground = (() => {
     const fmt = (v) => (v === null ? "-" : v.toFixed(4));
     $("p-trloss").textContent = fmt(e.train_loss); $("p-teloss").textContent = fmt(e.test_loss);
     $("p-tracc").textContent = fmt(e.train_accuracy); $("p-teacc").textContent = fmt(e.test_accuracy);
-    $("p-play").innerHTML = e.state === "playing" ? "&#x23F8; pause" : "&#x25B6; play";
+    $("p-play").innerHTML = e.state === "playing" ? "pause" : "&#x25B6; play";
     if (e.eval_step >= 0 && !S.curves.seen.has(e.eval_step)) {
       S.curves.seen.add(e.eval_step);
       S.curves.trl.push([e.eval_step, e.train_loss]); S.curves.tel.push([e.eval_step, e.test_loss]);

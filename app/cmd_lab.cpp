@@ -62,7 +62,8 @@ const Register reg{
        sub.add_option("--token", o->token, "the API token (default: a random one per start)");
        sub.add_option("--data-dir", o->data_dir,
                       "folder with mnist/ and fashion-mnist/; the page may open models under it");
-       sub.add_option("--model", o->model, "a model.safetensors to open in the MNIST tab");
+       sub.add_option("--model", o->model,
+                      "a model.safetensors (or a run folder) to open in the MNIST tab");
        sub.add_option("--out", o->out_dir, "folder for the lab's runs (default: runs/lab-<time>)");
        sub.add_option("--max-runs", o->max_runs, "live runs in all")->capture_default_str();
        sub.add_option("--max-streams", o->max_streams, "open event streams")->capture_default_str();

@@ -185,10 +185,29 @@ TEST(LabRuns, ProbeGradientsAreTheNetworksOwn) {
   }
 }
 
-// `handgrad lab` on SIGINT: stops a run in the middle of training, exits 0,
-// leaves no temporary file behind.
-TEST(LabRuns, SigintStopsTheBinaryCleanly) {
-  const std::string dir = ::testing::TempDir() + "lab_sigint_" + std::to_string(::getpid());
+// A run that diverges ends in "error" with train()'s own message; the lab stays up.
+TEST(LabRuns, DivergenceIsAnErrorStateNotACrash) {
+  LabFixture lab("diverge");
+  auto c = lab.client();
+  const std::string id = create(
+      *c,
+      {{"preset", "seed-2d"}, {"seed_settings", true}, {"lr", 1e9}, {"epochs", 3}, {"play", true}});
+  const json j = testing::wait_state(*c, id, "error");
+  EXPECT_NE(j.value("message", "").find("diverged"), std::string::npos) << j.dump();
+  EXPECT_EQ(
+      c->Post("/api/runs/" + id + "/control", R"({"action":"play"})", "application/json")->status,
+      409);
+  EXPECT_EQ(c->Get("/api/layers")->status, 200);
+}
+
+// `handgrad lab` on SIGINT or SIGTERM: stops a run in the middle of
+// training, exits 0, leaves no temporary file behind.
+class LabSignal : public ::testing::TestWithParam<int> {};
+
+TEST_P(LabSignal, StopsTheBinaryCleanly) {
+  const int sig = GetParam();
+  const std::string dir =
+      ::testing::TempDir() + "lab_signal" + std::to_string(sig) + "_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string out = dir + "/stdout", err = dir + "/stderr";
@@ -223,7 +242,7 @@ TEST(LabRuns, SigintStopsTheBinaryCleanly) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
+  ::kill(pid, sig);
   int status = -1;
   for (int i = 0; i < 1000; ++i) {
     if (::waitpid(pid, &status, WNOHANG) == pid) break;
@@ -233,7 +252,7 @@ TEST(LabRuns, SigintStopsTheBinaryCleanly) {
   if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
-    FAIL() << "still running 10 s after SIGINT";
+    FAIL() << "still running 10 s after signal " << sig;
   }
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(err);
@@ -246,6 +265,8 @@ TEST(LabRuns, SigintStopsTheBinaryCleanly) {
   EXPECT_NO_THROW(load_model(dir + "/runs/" + id + "/run/model.safetensors"));
   std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(LabRuns, LabSignal, ::testing::Values(SIGINT, SIGTERM));
 
 }  // namespace
 }  // namespace handgrad

@@ -179,8 +179,11 @@ LabServer::LabServer(LabOptions o) : impl_(std::make_unique<Impl>()) {
   impl_->o = o;
   impl_->state = std::make_unique<LabState>(impl_->o);
   if (!o.model.empty()) {
+    // A run folder stands for its model.safetensors.
+    std::string file = o.model;
+    if (std::filesystem::is_directory(file)) file += "/model.safetensors";
     try {
-      impl_->state->open_model_file(o.model, "model", std::filesystem::path(o.model).filename());
+      impl_->state->open_model_file(file, "model", std::filesystem::path(o.model).filename());
     } catch (const Error& e) {
       throw UsageError(std::string("--model: ") + e.what());
     }

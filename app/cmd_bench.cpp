@@ -13,15 +13,15 @@
 #include <vector>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
-#include "handgrad/fast_net.h"
-#include "handgrad/flops.h"
-#include "handgrad/kernels.h"
-#include "handgrad/layers.h"
-#include "handgrad/optim.h"
-#include "handgrad/step.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
+#include "model/plan.h"
+#include "handgrad/model/flops.h"
+#include "kernels/kernels.h"
+#include "layers/layers.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad::cli {
 namespace {

@@ -6,13 +6,13 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/boundary_plot.h"
-#include "handgrad/error.h"
-#include "handgrad/model_proba.h"
-#include "handgrad/points_source.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/trainer.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/model_proba.h"
+#include "handgrad/data/points_source.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
 namespace {

@@ -5,12 +5,12 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/trainer.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
 namespace {

@@ -3,9 +3,9 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/gradcheck.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/gradcheck.h"
 
 namespace handgrad::cli {
 namespace {

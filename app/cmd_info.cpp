@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "command.h"
-#include "handgrad/cpu.h"
+#include "handgrad/core/cpu.h"
 
 namespace handgrad::cli {
 namespace {

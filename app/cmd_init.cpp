@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/network.h"
+#include "handgrad/core/safetensors.h"
 
 namespace handgrad::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "command.h"
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 #include "lab.h"
 
 namespace handgrad::cli {

@@ -5,12 +5,12 @@
 #include <numeric>
 
 #include "command.h"
-#include "handgrad/error.h"
-#include "handgrad/image.h"
-#include "handgrad/loss.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "handgrad/pictures/image.h"
+#include "handgrad/layers/loss.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad::cli {
 namespace {

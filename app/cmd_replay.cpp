@@ -12,13 +12,13 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/arch.h"
-#include "handgrad/data_source.h"
-#include "handgrad/error.h"
-#include "handgrad/io.h"
-#include "handgrad/optim.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/step.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/data/data_source.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad::cli {
 namespace {

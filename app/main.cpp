@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "command.h"
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad::cli {
 std::vector<Command>& commands() {

@@ -3,7 +3,7 @@
 // user did not type; typed flags always win.
 #include <CLI/CLI.hpp>
 
-#include "handgrad/preset_defaults.h"
+#include "handgrad/train/preset_defaults.h"
 
 namespace handgrad::cli {
 

@@ -8,17 +8,17 @@
 #include <cstdlib>
 #include <vector>
 
-#include "handgrad/dataset.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/generators.h"
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/rng.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/step.h"
-#include "handgrad/trainer.h"  // clip_grad_norm
+#include "handgrad/data/dataset.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/data/generators.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/core/rng.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/step_runner.h"
+#include "handgrad/train/trainer.h"  // clip_grad_norm
 
 int main(int argc, char** argv) try {
   using namespace handgrad;

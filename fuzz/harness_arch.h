@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/network.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad::fuzz {
 

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "cli_util.h"
-#include "handgrad/boundary_plot.h"
-#include "handgrad/error.h"
-#include "handgrad/model_proba.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/model_proba.h"
+#include "handgrad/model/network.h"
+#include "handgrad/core/safetensors.h"
 
 namespace handgrad {
 namespace {

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/fast_net.h"
-#include "handgrad/kernels.h"
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "model/plan.h"
+#include "kernels/kernels.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad {
 namespace {

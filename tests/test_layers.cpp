@@ -2,8 +2,8 @@
 // pass against central finite differences (in double).
 #include <gtest/gtest.h>
 
-#include "handgrad/gradcheck.h"
-#include "handgrad/layers.h"
+#include "handgrad/train/gradcheck.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 namespace {

@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/gradcheck.h"
-#include "handgrad/network.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/gradcheck.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad {
 namespace {

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <string>
 
-#include "handgrad/rng.h"
+#include "handgrad/core/rng.h"
 #include "test_data_dir.h"
 
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
-#include "handgrad/cpu.h"
+#include "handgrad/core/cpu.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 
 namespace handgrad {
 

@@ -1,10 +1,10 @@
 // Per-feature standardisation, fitted in double precision on the training set.
-#include "handgrad/standardize.h"
+#include "handgrad/data/standardize.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

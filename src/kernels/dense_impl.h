@@ -3,7 +3,7 @@
 // Included by kernels_<isa>.cpp after simd.h.
 #include <cstring>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {

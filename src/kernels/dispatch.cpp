@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/kernels.h"
+#include "handgrad/core/error.h"
+#include "kernels/kernels.h"
 
 namespace handgrad {
 

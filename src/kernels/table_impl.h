@@ -1,6 +1,6 @@
 #pragma once
 // The KernelTable of one SIMD level. Included last by kernels_<isa>.cpp.
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
 

@@ -4,7 +4,7 @@
 // {"error": message, "field": field} with that status.
 #include <string>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad::lab {
 

@@ -4,8 +4,8 @@
 // activation appears in the page's dropdown with no other change.
 #include "lab_layers.h"
 
-#include "handgrad/arch.h"
-#include "handgrad/generators.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad::lab {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <numeric>
 
-#include "handgrad/arch.h"
-#include "handgrad/loss.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/layers/loss.h"
 #include "lab_error.h"
 #include "lab_views.h"
 

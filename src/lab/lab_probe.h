@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "handgrad/network.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad::lab {
 

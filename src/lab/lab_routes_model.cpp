@@ -3,10 +3,10 @@
 // confusion matrix and the test images behind its cells.
 #include <algorithm>
 
-#include "handgrad/data_source.h"
-#include "handgrad/generators.h"
-#include "handgrad/image.h"
-#include "handgrad/loss.h"
+#include "handgrad/data/data_source.h"
+#include "handgrad/data/generators.h"
+#include "handgrad/pictures/image.h"
+#include "handgrad/layers/loss.h"
 #include "lab_http.h"
 #include "lab_layers.h"
 #include "lab_probe.h"

@@ -4,10 +4,10 @@
 #include <mutex>
 #include <tuple>
 
-#include "handgrad/boundary_plot.h"
-#include "handgrad/io.h"
-#include "handgrad/model_proba.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/core/files.h"
+#include "handgrad/train/model_proba.h"
+#include "handgrad/core/safetensors.h"
 #include "lab_http.h"
 #include "lab_routes.h"
 #include "lab_views.h"

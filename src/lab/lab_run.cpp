@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "handgrad/evaluate.h"
+#include "handgrad/train/evaluate.h"
 #include "lab_error.h"
 
 namespace handgrad::lab {

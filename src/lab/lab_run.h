@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "handgrad/standardize.h"
-#include "handgrad/trainer.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/trainer.h"
 #include "lab_settings.h"
 
 namespace handgrad::lab {

@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-#include "handgrad/io.h"
+#include "handgrad/core/files.h"
 #include "lab.h"
 #include "lab_assets.h"
 #include "lab_http.h"

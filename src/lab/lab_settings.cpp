@@ -10,12 +10,12 @@
 #include <map>
 #include <set>
 
-#include "handgrad/arch.h"
-#include "handgrad/cpu.h"
-#include "handgrad/generators.h"
-#include "handgrad/idx.h"
-#include "handgrad/layer.h"
-#include "handgrad/preset_defaults.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/data/generators.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/layers/layer.h"
+#include "handgrad/train/preset_defaults.h"
 #include "lab_error.h"
 
 namespace handgrad::lab {

@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <random>
 
-#include "handgrad/csv.h"
-#include "handgrad/data_source.h"
-#include "handgrad/io.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/data/data_source.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/safetensors.h"
 #include "lab_error.h"
 
 namespace handgrad::lab {

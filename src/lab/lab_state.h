@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/dataset.h"
-#include "handgrad/network.h"
-#include "handgrad/standardize.h"
+#include "handgrad/data/dataset.h"
+#include "handgrad/model/network.h"
+#include "handgrad/data/standardize.h"
 #include "lab.h"
 #include "lab_run.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "handgrad/loss.h"
+#include "handgrad/layers/loss.h"
 
 namespace handgrad::lab {
 

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "handgrad/boundary_plot.h"
-#include "handgrad/network.h"
-#include "handgrad/standardize.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/model/network.h"
+#include "handgrad/data/standardize.h"
 #include "lab_run.h"
 
 namespace handgrad::lab {

@@ -2,8 +2,8 @@
 // This is the plain reference; it is written for clarity, not speed.
 #include <cstdint>
 
-#include "handgrad/error.h"
-#include "handgrad/layers.h"
+#include "handgrad/core/error.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

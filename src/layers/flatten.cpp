@@ -2,7 +2,7 @@
 // The memory layout is already (n, C*H*W), so both directions are copies.
 #include <algorithm>
 
-#include "handgrad/layers.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

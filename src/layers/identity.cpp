@@ -1,7 +1,7 @@
 // Identity: the seed's "linear activation" (eq. 11), a_3 = z_3.
 #include <algorithm>
 
-#include "handgrad/layers.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

@@ -1,6 +1,6 @@
 // Maps the names of the architecture string to layer classes.
-#include "handgrad/error.h"
-#include "handgrad/layers.h"
+#include "handgrad/core/error.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

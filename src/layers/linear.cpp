@@ -1,6 +1,6 @@
 // Linear: the seed's eqs. 8 and 10 (forward), 15-16, 19-21, 23 (backward).
-#include "handgrad/error.h"
-#include "handgrad/layers.h"
+#include "handgrad/core/error.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

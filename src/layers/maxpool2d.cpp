@@ -1,7 +1,7 @@
 // MaxPool2d: the seed's eqs. 3 and 6 (forward), 25 and 32 (backward: the
 // gradient goes to the position that won the max, "upsampling" dout).
-#include "handgrad/error.h"
-#include "handgrad/layers.h"
+#include "handgrad/core/error.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

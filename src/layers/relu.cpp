@@ -1,5 +1,5 @@
 // ReLU: the seed's eqs. 2, 5, 9 (forward) and the masks of 19, 26, 33.
-#include "handgrad/layers.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

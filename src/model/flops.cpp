@@ -1,6 +1,6 @@
-#include "handgrad/flops.h"
+#include "handgrad/model/flops.h"
 
-#include "handgrad/layers.h"
+#include "layers/layers.h"
 
 namespace handgrad {
 

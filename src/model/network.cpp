@@ -1,10 +1,10 @@
-#include "handgrad/network.h"
+#include "handgrad/model/network.h"
 
 #include <algorithm>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/loss.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/loss.h"
 
 namespace handgrad {
 

@@ -1,9 +1,9 @@
 #include <cmath>
 #include <type_traits>
 
-#include "handgrad/error.h"
-#include "handgrad/kernels.h"
-#include "handgrad/optim.h"
+#include "handgrad/core/error.h"
+#include "kernels/kernels.h"
+#include "handgrad/optim/sgd.h"
 
 namespace handgrad {
 

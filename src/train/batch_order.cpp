@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 

@@ -1,7 +1,7 @@
 #include "boundary_output.h"
 
-#include "handgrad/boundary_plot.h"
-#include "handgrad/model_proba.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/train/model_proba.h"
 
 namespace handgrad {
 namespace {

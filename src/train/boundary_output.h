@@ -2,9 +2,9 @@
 // boundary.png in a run folder whose network takes 2-D points.
 #include <string>
 
-#include "handgrad/data_source.h"
-#include "handgrad/network.h"
-#include "handgrad/standardize.h"
+#include "handgrad/data/data_source.h"
+#include "handgrad/model/network.h"
+#include "handgrad/data/standardize.h"
 
 namespace handgrad {
 

@@ -1,10 +1,10 @@
-#include "handgrad/gradcheck.h"
+#include "handgrad/train/gradcheck.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "handgrad/loss.h"
-#include "handgrad/network.h"
+#include "handgrad/layers/loss.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad {
 

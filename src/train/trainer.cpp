@@ -1,6 +1,6 @@
 // The training loop: batches, SGD steps through the StepRunner, evaluations,
 // checkpoints, divergence checks; the run folder is written as it goes.
-#include "handgrad/trainer.h"
+#include "handgrad/train/trainer.h"
 
 #include <sys/stat.h>
 
@@ -13,14 +13,14 @@
 #include "batch_order.h"
 #include "boundary_output.h"
 #include "checkpoint.h"
-#include "handgrad/arch.h"
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/io.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/step.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/safetensors.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/train/step_runner.h"
 #include "outputs.h"
 #include "progress.h"
 #include "relu_report.h"

@@ -335,6 +335,9 @@ def main():
     data = os.environ.get("HANDGRAD_DATA", "")
     data_dir = data if data and os.path.isdir(os.path.join(data, "mnist")) else ""
     os.makedirs(artefacts, exist_ok=True)
+    for old in os.listdir(artefacts):  # a failure's picture is from the run that failed
+        if old.startswith("failed-"):
+            os.remove(os.path.join(artefacts, old))
     work = tempfile.mkdtemp(prefix="lab-browser-")
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and (not wanted or n in wanted)]
     failed = []

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "handgrad/core/error.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 #include "memfile.h"
 
 namespace handgrad::fuzz {

@@ -10,7 +10,7 @@
 #include <numeric>
 
 #include "cli_util.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 #include "lab_probe.h"
 #include "lab_util.h"
 #include "test_data_dir.h"

@@ -11,7 +11,7 @@
 #include "handgrad/model/presets.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 
 namespace fs = std::filesystem;
 using namespace handgrad;

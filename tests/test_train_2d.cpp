@@ -8,7 +8,7 @@
 #include "cli_util.h"
 #include "handgrad/model/presets.h"
 #include "handgrad/model/network.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handgrad/model/network.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 #include "train_fixture.h"
 
 using namespace hgtest;

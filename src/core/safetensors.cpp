@@ -11,7 +11,6 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "handgrad/model/presets.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
 
@@ -221,73 +220,6 @@ void write_safetensors(const std::string& path, const SafeTensors& st) {
     out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
   }
   write_file_atomic(path, out);
-}
-
-void save_model(const std::string& path, const Network<float>& net,
-                const std::map<std::string, std::string>& extra) {
-  SafeTensors st;
-  st.metadata = extra;
-  st.metadata["arch"] = net.arch();
-  st.metadata["input"] = dims_str(net.input_dims());
-  st.metadata["classes"] = std::to_string(net.num_classes());
-  st.metadata["handgrad_version"] = HANDGRAD_VERSION;
-  for (const auto& p : net.param_info()) {
-    const float* src = net.params() + p.offset;
-    st.tensors.push_back({p.name, p.dims, std::vector<float>(src, src + p.size)});
-  }
-  write_safetensors(path, st);
-}
-
-void load_params(const SafeTensors& st, Network<float>& net, const std::string& path) {
-  for (const auto& p : net.param_info()) {
-    const NamedTensor* t = st.find(p.name);
-    if (!t) {
-      throw Error(path + ": tensor '" + p.name + "' is missing (the architecture needs shape " +
-                  dims_str(p.dims) + ")");
-    }
-    if (t->shape != p.dims) {
-      throw Error(path + ": tensor '" + p.name + "' has shape " + dims_str(t->shape) +
-                  " but the architecture needs " + dims_str(p.dims));
-    }
-  }
-  for (const auto& t : st.tensors) {
-    bool known = false;
-    for (const auto& p : net.param_info()) known = known || p.name == t.name;
-    if (!known) {
-      throw Error(path + ": tensor '" + t.name + "' (shape " + dims_str(t.shape) +
-                  ") is not a parameter of the architecture '" + net.arch() + "'");
-    }
-  }
-  for (const auto& p : net.param_info()) {
-    const NamedTensor* t = st.find(p.name);
-    std::copy(t->data.begin(), t->data.end(), net.params() + p.offset);
-  }
-}
-
-LoadedModel load_model(const std::string& path) {
-  SafeTensors st = read_safetensors(path);
-  for (const char* key : {"arch", "input"}) {
-    if (!st.metadata.count(key)) {
-      throw Error(path + ": __metadata__ has no \"" + key +
-                  "\" (not a handgrad model; for bare weights use --init with --arch)");
-    }
-  }
-  Dims input;
-  try {
-    input = parse_dims(st.metadata["input"], "input");
-    Network<float> net(st.metadata["arch"], input);
-    if (st.metadata.count("classes") &&
-        st.metadata["classes"] != std::to_string(net.num_classes())) {
-      throw Error("metadata says " + st.metadata["classes"] + " classes but the architecture has " +
-                  std::to_string(net.num_classes()));
-    }
-    load_params(st, net, path);
-    return {std::move(net), std::move(st.metadata)};
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.rfind(path + ":", 0) == 0) throw Error(msg);
-    throw Error(path + ": " + msg);
-  }
 }
 
 }  // namespace handgrad

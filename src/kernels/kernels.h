@@ -1,8 +1,8 @@
 #pragma once
 // The fast float32 kernels behind the training step, one table per SIMD
 // level (AVX-512, AVX2+FMA, plain SSE2), picked at run time from the CPU's
-// features. The reference layers (layers.h) stay the definition of what each
-// kernel computes; tests/test_fast_kernels.cpp compares the two.
+// features. The layers' reference passes (src/layers/) stay the definition of
+// what each kernel computes; tests/test_fast_kernels.cpp compares the two.
 //
 // Layout conventions the kernels share:
 //  - "wide" image planes: a convolution with stride 1 over an input with
@@ -14,6 +14,8 @@
 //    kSlack extra zeroed floats.
 #include <cstddef>
 #include <vector>
+
+#include "handgrad/kernels/path.h"
 
 namespace handgrad {
 
@@ -88,13 +90,6 @@ struct KernelTable {
   double (*fma_peak)(long iters);
 };
 
-// The table for this CPU, or for the path forced by HANDGRAD_KERNELS
-// (avx512 | avx2 | generic | reference). nullptr means "reference": use the
-// plain layers.
-const KernelTable* fast_kernels();
-// Forces a path for this process ("auto" picks from the CPU). Throws
-// UsageError for an unknown name or one the CPU cannot run.
-void set_kernel_path(const char* name);
 
 namespace kernels {
 const KernelTable* generic_table();

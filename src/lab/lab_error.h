@@ -20,8 +20,10 @@ class ApiError : public Error {
   std::string field_;
 };
 
-// A library UsageError "--batch-size: must be >= 1" becomes a 400 about the
-// JSON field "batch_size" (the flag's name without dashes, '_' for '-').
+// A library FieldError("batch_size", "must be >= 1") becomes a 400 about the
+// JSON field "batch_size"; a UsageError that still names a flag
+// ("--test-fraction: ...") one about that flag's field (its name without
+// the dashes, '_' for '-').
 ApiError from_usage_error(const Error& e);
 
 }  // namespace handgrad::lab

@@ -5,8 +5,8 @@
 #include <map>
 #include <numeric>
 
-#include "handgrad/model/presets.h"
 #include "handgrad/layers/loss.h"
+#include "handgrad/model/presets.h"
 #include "lab_error.h"
 #include "lab_views.h"
 
@@ -67,19 +67,21 @@ json layer_json(const Network<float>& net, size_t i, const float* act,
     j["eq_forward"] = eqs->second.forward;
     j["eq_grad"] = eqs->second.dout;
   }
+  // The layer's trainable tensors, as the network's views place them.
   json params = json::array();
-  size_t off = net.param_offset(i);
-  for (const ParamShape& p : l.param_shapes()) {
-    const size_t n = numel(p.dims);
-    json pj = {{"name", std::to_string(i) + "." + p.name},
-               {"value", quantized(net.params() + off, n, p.dims)},
-               {"grad", quantized(grads.data() + off, n, p.dims)}};
+  for (const ParamInfo& p : net.param_info()) {
+    if (p.layer != static_cast<int>(i)) continue;
+    const std::string tensor = p.name.substr(p.name.find('.') + 1);
+    json pj = {{"name", p.name},
+               {"value", quantized(net.params() + p.offset, p.size, p.dims)},
+               {"grad", quantized(grads.data() + p.offset, p.size, p.dims)}};
     if (eqs != seed_cnn_eqs().end()) {
-      const int e = p.name == "weight" ? eqs->second.dweight : eqs->second.dbias;
+      const int e = tensor == "weight" ? eqs->second.dweight
+                    : tensor == "bias" ? eqs->second.dbias
+                                       : 0;
       if (e > 0) pj["eq_grad"] = e;
     }
     params.push_back(std::move(pj));
-    off += n;
   }
   j["params"] = params;
   return j;
@@ -93,15 +95,17 @@ Probe run_probe(const Network<float>& net, const std::vector<float>& x, int targ
                             dims_str(net.input_dims()));
   }
   Probe p;
-  const float* logits = net.forward(x.data(), 1, p.ws);
   const int k = net.num_classes();
+  if (target >= k) {
+    throw ApiError(400, "target: must be a class in [0, " + std::to_string(k) + ")", "target");
+  }
+  const float* logits = net.forward(x.data(), 1, p.ws);
+  // Layer 0's input: x after the network's input step.
+  const float* x0 = net.input_norm().empty() ? x.data() : p.ws.input.data();
   p.probs.resize(static_cast<size_t>(k));
   softmax(logits, 1, k, p.probs.data());
   p.prediction =
       static_cast<int>(std::max_element(p.probs.begin(), p.probs.end()) - p.probs.begin());
-  if (target >= k) {
-    throw ApiError(400, "target: must be a class in [0, " + std::to_string(k) + ")", "target");
-  }
   p.target = target < 0 ? p.prediction : target;
   // L = -log softmax(logits)[target]: dL/dlogits = softmax - onehot(target) (eq. 14, corrected).
   const size_t L = net.num_layers();
@@ -111,12 +115,21 @@ Probe run_probe(const Network<float>& net, const std::vector<float>& x, int targ
   p.grads.assign(net.num_params(), 0.0f);  // the backward pass adds into it
   for (size_t i = L; i-- > 0;) {
     const Layer<float>& l = net.layer(i);
-    const float* in = i == 0 ? x.data() : p.ws.acts[i - 1].data();
+    OpBuffers<float>& w = p.ws.ops[i];
+    Pass<float> pass;
+    pass.params = net.params() + net.param_offset(i);
+    pass.buffers = const_cast<float*>(net.buffers()) + net.buffer_offset(i);  // eval: only read
+    pass.saved = &w.saved;
+    pass.mode = Mode::eval;
+    pass.n = 1;
+    const float* in = i == 0 ? x0 : p.ws.ops[i - 1].out_ptr;
     std::vector<float>& din = i == 0 ? p.dinput : p.dout[i - 1];
     din.assign(numel(l.in_dims()), 0.0f);
-    l.backward(net.params() + net.param_offset(i), in, p.ws.acts[i].data(), p.dout[i].data(),
-               din.data(), p.grads.data() + net.param_offset(i), 1);
+    l.backward(pass, in, w.out_ptr, p.dout[i].data(), din.data(),
+               p.grads.data() + net.param_offset(i));
   }
+  // dL/d(normalised input) -> dL/d(raw input), as Network::loss_and_grad does.
+  net.input_norm().chain(p.dinput.data(), 1);
   return p;
 }
 
@@ -130,10 +143,10 @@ json probe_json(const Network<float>& net, const std::vector<float>& x, int targ
   const bool seed = is_seed_cnn(net);
   json lj = json::array();
   for (size_t i = 0; i < net.num_layers(); ++i) {
-    lj.push_back(layer_json(net, i, p.ws.acts[i].data(), p.dout[i], p.grads, seed));
+    lj.push_back(layer_json(net, i, p.ws.ops[i].out_ptr, p.dout[i], p.grads, seed));
   }
   out["loss"] = -std::log(std::max(1e-30f, p.probs[static_cast<size_t>(p.target)]));
-  out["input"] = quantized(x.data(), x.size(), net.input_dims());
+  out["input"] = quantized(x.data(), x.size(), net.input_dims());  // raw, as drawn
   out["input_grad"] = quantized(p.dinput.data(), p.dinput.size(), net.input_dims());
   out["layers"] = lj;
   out["seed_cnn"] = seed;

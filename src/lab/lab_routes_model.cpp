@@ -5,8 +5,8 @@
 
 #include "handgrad/data/data_source.h"
 #include "handgrad/data/generators.h"
-#include "handgrad/pictures/image.h"
 #include "handgrad/layers/loss.h"
+#include "handgrad/pictures/image.h"
 #include "lab_http.h"
 #include "lab_layers.h"
 #include "lab_probe.h"
@@ -51,8 +51,8 @@ void data_route(LabState& st, const Request& req, Response& res) {
                    {"test", pts(tt.test)}});
 }
 
-// The model's input from the request: "values" (already the model's
-// input, e.g. a test image) or "image" {width, height, pixels in [0, 1],
+// The model's raw input from the request (the network applies its own input
+// step): "values" (e.g. a test image's pixels) or "image" {width, height, pixels in [0, 1],
 // white on black} framed as `predict --fit` does.
 std::vector<float> model_input(const json& b, const ModelRef& m, json& framed_out) {
   const Dims& in = m.snap->input;
@@ -96,7 +96,6 @@ void predict_route(LabState& st, const Request& req, Response& res) {
   const ModelRef m = st.model(b.value("model", "model"));
   json framed;
   std::vector<float> x = model_input(b, m, framed);
-  if (!m.snap->stdz.empty()) m.snap->stdz.apply(x.data(), 1);
   const Network<float> net = network_from(*m.snap);
   json out = probe_json(net, x, b.value("target", -1), b.value("layers", false));
   out["model"] = m.id;
@@ -128,7 +127,6 @@ void confusion_route(LabState& st, const Request& req, Response& res) {
   for (int s = 0; s < n; s += kBatch) {
     const int nb = std::min(kBatch, n - s);
     xb.assign(test->sample(s), test->sample(s) + static_cast<size_t>(nb) * ss);
-    if (!m.snap->stdz.empty()) m.snap->stdz.apply(xb.data(), static_cast<size_t>(nb));
     const float* logits = net.forward(xb.data(), nb, ws);
     for (int i = 0; i < nb; ++i) {
       const float* l = logits + static_cast<size_t>(i) * k;

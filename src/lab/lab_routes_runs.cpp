@@ -4,10 +4,10 @@
 #include <mutex>
 #include <tuple>
 
-#include "handgrad/pictures/boundary_plot.h"
 #include "handgrad/core/files.h"
+#include "handgrad/model/model_file.h"
+#include "handgrad/pictures/boundary_plot.h"
 #include "handgrad/train/model_proba.h"
-#include "handgrad/core/safetensors.h"
 #include "lab_http.h"
 #include "lab_routes.h"
 #include "lab_views.h"
@@ -99,13 +99,12 @@ void model_export(LabState& st, const Request& req, Response& res) {
     send_file(res, run->model_path(), "application/octet-stream", "model.safetensors");
     return;
   }
-  // Mid-run: the current parameters, as a model file of its own.
+  // Mid-run: the current network (its input step included), as a model file of its own.
   auto snap = run->snapshot();
   if (!snap) throw ApiError(409, "the run has no network yet (still loading)");
   Network<float> net = network_from(*snap);
   std::map<std::string, std::string> meta = {{"data", run->options().data.data},
                                              {"lab_step", std::to_string(snap->step)}};
-  if (!snap->stdz.empty()) meta["standardize"] = snap->stdz.to_json();
   const std::string path = st.run_dir(run->id()) + "/export-model.safetensors";
   std::lock_guard lk(export_mu);
   save_model(path, net, meta);
@@ -142,7 +141,7 @@ void boundary_png(LabState& st, const Request& req, Response& res) {
   p.test = &test;
   const std::string path = st.run_dir(run->id()) + "/export-boundary.png";
   std::lock_guard lk(export_mu);
-  write_boundary_plot(path, p, network_proba(net, v.snap.stdz));
+  write_boundary_plot(path, p, network_proba(net));
   send_file(res, path, "image/png", "boundary.png");
 }
 
@@ -211,7 +210,7 @@ void add_run_routes(httplib::Server& svr, LabState& st) {
           guarded([&st](const Request& req, Response& res) {
             PlaneView v = plane_view(*st.find_run(req.matches[1]));
             const int n = int_param(req, "res", 50, 2, 400);
-            json j = boundary_json(network_from(v.snap), v.snap.stdz, v.window, n);
+            json j = boundary_json(network_from(v.snap), v.window, n);
             j["step"] = v.snap.step;
             reply_json(res, j);
           }));
@@ -219,7 +218,7 @@ void add_run_routes(httplib::Server& svr, LabState& st) {
             PlaneView v = plane_view(*st.find_run(req.matches[1]));
             const int n = int_param(req, "res", 50, 2, 200);
             const int u = int_param(req, "units", 16, 2, 64);
-            json j = view_json(network_from(v.snap), v.snap.stdz, v.train, v.window, n, u);
+            json j = view_json(network_from(v.snap), v.train, v.window, n, u);
             j["step"] = v.snap.step;
             reply_json(res, j);
           }));

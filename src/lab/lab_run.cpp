@@ -1,4 +1,5 @@
-// A lab run: handgrad::train() on a worker thread, watched and held by its hook.
+// A lab run: a training Session on a worker thread, stepped, held and watched
+// between its steps.
 #include "lab_run.h"
 
 #include <algorithm>
@@ -13,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-// Thrown by the hook to leave train() at a step boundary.
+// Thrown by gate() to leave the loop at a step boundary.
 struct Stopped {};
 struct Reset {};
 
@@ -33,18 +34,15 @@ Dataset head(const Dataset& d, int limit) {
   return out;
 }
 
-// Points in the data's own units (undoing the standardisation the network sees).
-std::vector<Point> raw_points(const Dataset& d, const Standardizer& s) {
+// The points of a 2-D data set, as the page draws them: raw, as the
+// network takes them (its input step is inside it).
+std::vector<Point> points_of(const Dataset& d) {
   std::vector<Point> out;
   if (d.sample_dims != Dims{2}) return out;
   out.reserve(static_cast<size_t>(d.size()));
   for (int i = 0; i < d.size(); ++i) {
-    float x = d.sample(i)[0], y = d.sample(i)[1];
-    if (!s.empty()) {
-      x = x * s.std[0] + s.mean[0];
-      y = y * s.std[1] + s.mean[1];
-    }
-    out.push_back({x, y, static_cast<float>(d.y[static_cast<size_t>(i)])});
+    out.push_back(
+        {d.sample(i)[0], d.sample(i)[1], static_cast<float>(d.y[static_cast<size_t>(i)])});
   }
   return out;
 }
@@ -87,12 +85,7 @@ void LabRun::stop() {
 void LabRun::worker() {
   for (;;) {
     try {
-      const TrainResult r = train(settings_.options, [this](const TrainView& v) { hook(v); });
-      std::lock_guard lk(mu_);
-      state_ = "finished";
-      playing_ = false;
-      result_ = result_json(r);
-      push_event("finished");
+      train_once();
     } catch (const Stopped&) {
       std::lock_guard lk(mu_);
       state_ = "stopped";
@@ -100,16 +93,7 @@ void LabRun::worker() {
       return;
     } catch (const Reset&) {
       std::lock_guard lk(mu_);
-      reset_ = false;
-      state_ = "loading";
-      step_ = 0;
-      batch_loss_sum_ = 0;
-      batch_loss_n_ = 0;
-      train_loss_ = train_acc_ = test_loss_ = test_acc_ = batch_loss_ = NAN;
-      eval_step_ = -1;
-      last_samples_ = 0;
-      last_train_seconds_ = 0;
-      push_event("reset");
+      restart();
       continue;
     } catch (const std::exception& e) {
       std::lock_guard lk(mu_);
@@ -126,101 +110,142 @@ void LabRun::worker() {
       push_event("stopped");
       return;
     }
-    reset_ = false;
-    state_ = "loading";
-    result_ = json();
-    push_event("reset");
+    restart();
   }
 }
 
-void LabRun::hook(const TrainView& v) {
-  const auto now = Clock::now();
-  bool first = false, hold = false;
+void LabRun::restart() {
+  reset_ = false;
+  state_ = "loading";
+  step_ = 0;
+  epoch_ = 0;
+  batch_loss_sum_ = 0;
+  batch_loss_n_ = 0;
+  train_loss_ = train_acc_ = test_loss_ = test_acc_ = batch_loss_ = NAN;
+  eval_step_ = -1;
+  samples_per_second_ = 0;
+  last_samples_ = 0;
+  last_train_seconds_ = 0;
+  result_ = json();
+  push_event("reset");
+}
+
+// `handgrad train`'s loop (train() in trainer.cpp), held between steps.
+void LabRun::train_once() {
+  Session s(settings_.options);
+  started(s);
+  while (!s.finished()) {
+    gate();
+    s.advance();
+    stepped(s);
+  }
+  const TrainResult r = s.finish();
+  std::lock_guard lk(mu_);
+  state_ = "finished";
+  playing_ = false;
+  result_ = result_json(r);
+  push_event("finished");
+}
+
+void LabRun::started(Session& s) {
   {
     std::lock_guard lk(mu_);
     if (stop_) throw Stopped{};
     if (reset_) throw Reset{};
-    first = state_ == "loading";
-    if (first) {
-      state_ = playing_ ? "playing" : "paused";
-      snap_.arch = v.net.arch();
-      snap_.input = v.net.input_dims();
-      snap_.stdz = v.stdz;
-      train_pts_ = raw_points(v.data.train, v.stdz);
-      test_pts_ = raw_points(v.data.test, v.stdz);
-    }
-    step_ = v.step;
-    total_ = v.total;
-    epoch_ = v.data.train.size() > 0 ? static_cast<double>(v.samples) / v.data.train.size() : 0;
-    if (std::isfinite(v.loss)) {
-      batch_loss_sum_ += v.loss;
-      ++batch_loss_n_;
-    }
-    hold = !playing_ && step_allowance_ == 0 && v.step < v.total;
+    state_ = playing_ ? "playing" : "paused";
+    step_ = s.step();
+    snap_.arch = s.network().arch();
+    snap_.input = s.network().input_dims();
+    snap_.norm = s.network().input_norm();
+    train_pts_ = points_of(s.data().train);
+    test_pts_ = points_of(s.data().test);
+    total_ = s.total_steps();
   }
-  if (first) {
-    const int limit = settings_.image_data ? 1000 : 10000;
-    eval_train_ = head(v.data.train, limit);
-    eval_test_ = head(v.data.test, limit);
-    last_eval_ = {};
+  const int limit = settings_.image_data ? 1000 : 10000;
+  eval_train_ = head(s.data().train, limit);
+  eval_test_ = head(s.data().test, limit);
+  last_eval_ = {};
+  publish(s, true);
+  last_publish_ = Clock::now();
+}
+
+void LabRun::stepped(Session& s) {
+  const auto now = Clock::now();
+  bool hold = false;
+  {
+    std::lock_guard lk(mu_);
+    step_ = s.step();
+    epoch_ =
+        s.data().train.size() > 0 ? static_cast<double>(s.samples()) / s.data().train.size() : 0;
+    batch_loss_sum_ += s.last_loss();
+    ++batch_loss_n_;
+    hold = !playing_ && step_allowance_ == 0;
   }
-  if (first || hold || v.step == v.total || now - last_publish_ >= kPublishEvery) {
+  const bool last = s.finished();
+  if (hold || last || now - last_publish_ >= kPublishEvery) {
     const auto every = std::max<Clock::duration>(
         kEvalEvery,
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(4 * eval_cost_)));
-    publish(v, first || hold || v.step == v.total || now - last_eval_ >= every);
+    publish(s, hold || last || now - last_eval_ >= every);
     last_publish_ = now;
   }
-  std::unique_lock lk(mu_);
-  gate(lk);
 }
 
-void LabRun::publish(const TrainView& v, bool evaluate_now) {
+void LabRun::publish(Session& s, bool evaluate_now) {
+  const Network<float>& net = s.network();
   EvalResult tr, te;
   if (evaluate_now) {
-    // The library's own evaluation, on the run's own runner (this thread).
+    // The library's own evaluation, on the session's own runner (this thread).
     const auto t0 = Clock::now();
-    tr = evaluate(v.runner, v.net, eval_train_);
-    if (eval_test_.size() > 0) te = evaluate(v.runner, v.net, eval_test_);
+    tr = evaluate(s.runner(), net, eval_train_);
+    if (eval_test_.size() > 0) te = evaluate(s.runner(), net, eval_test_);
     last_eval_ = Clock::now();
     eval_cost_ = std::chrono::duration<double>(last_eval_ - t0).count();
   }
-  std::vector<float> params(v.net.params(), v.net.params() + v.net.num_params());
+  std::vector<float> params(net.params(), net.params() + net.num_params());
+  std::vector<float> buffers(net.buffers(), net.buffers() + net.num_buffers());
   std::lock_guard lk(mu_);
   snap_.params = std::move(params);
-  snap_.step = v.step;
+  snap_.buffers = std::move(buffers);
+  snap_.step = s.step();
   if (evaluate_now) {
     train_loss_ = tr.loss;
     train_acc_ = tr.accuracy;
     test_loss_ = eval_test_.size() > 0 ? te.loss : NAN;
     test_acc_ = eval_test_.size() > 0 ? te.accuracy : NAN;
-    eval_step_ = v.step;
+    eval_step_ = s.step();
   }
   if (batch_loss_n_ > 0) batch_loss_ = batch_loss_sum_ / batch_loss_n_;
   batch_loss_sum_ = 0;
   batch_loss_n_ = 0;
-  const double dt = v.train_seconds - last_train_seconds_;
-  if (dt > 0) samples_per_second_ = (v.samples - last_samples_) / dt;
-  last_train_seconds_ = v.train_seconds;
-  last_samples_ = v.samples;
+  const double dt = s.train_seconds() - last_train_seconds_;
+  if (dt > 0) samples_per_second_ = (s.samples() - last_samples_) / dt;
+  last_train_seconds_ = s.train_seconds();
+  last_samples_ = s.samples();
   push_event("progress");
 }
 
-void LabRun::gate(std::unique_lock<std::mutex>& lk) {
-  cv_.wait(lk,
-           [&] { return stop_ || reset_ || playing_ || step_allowance_ > 0 || step_ >= total_; });
-  if (stop_) throw Stopped{};
-  if (reset_) throw Reset{};
-  if (!playing_ && step_allowance_ > 0) --step_allowance_;
-  if (playing_ && pace_ > 0) {
+void LabRun::gate() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    cv_.wait(lk, [&] { return stop_ || reset_ || playing_ || step_allowance_ > 0; });
+    if (stop_) throw Stopped{};
+    if (reset_) throw Reset{};
+    if (!playing_) {
+      --step_allowance_;  // "step": one of the steps asked for
+      return;
+    }
+    if (pace_ <= 0) return;
     // Hold the pace; a pause, reset or stop ends the wait early.
     const auto now = Clock::now();
     if (next_step_ < now - std::chrono::milliseconds(100)) next_step_ = now;
     cv_.wait_until(lk, next_step_, [&] { return stop_ || reset_ || !playing_; });
-    next_step_ +=
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pace_));
     if (stop_) throw Stopped{};
     if (reset_) throw Reset{};
+    if (!playing_) continue;  // paused while waiting: no step
+    next_step_ +=
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pace_));
+    return;
   }
 }
 

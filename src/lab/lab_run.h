@@ -1,11 +1,11 @@
 #pragma once
-// One training run of the lab, and the one seam between the lab and the
-// library's training code: the run is `handgrad train`'s own loop,
-// handgrad::train(options, hook), on a worker thread; the hook, called
-// before the first step and after every step, publishes what the page
-// shows and holds the loop while the run is paused. When the steppable
-// Session lands (DESIGN.md) only worker() changes:
+// One training run of the lab: a training Session (train/session.h), the
+// same steppable loop `handgrad train` runs, driven on a worker thread:
 //   Session s(options); while (!s.finished()) { gate(); s.advance(); publish(s); } s.finish();
+// gate() holds the loop between steps while the run is paused (and lets
+// "step" through one step at a time); publish() hands the page what it
+// shows. Pause, step, reset and stop all act between two advance() calls,
+// so they change nothing in what is trained.
 //
 // States: "loading" (data and network being built), "paused", "playing",
 // "finished", "stopped" (server shutdown or deleted), "error" (message).
@@ -18,20 +18,21 @@
 #include <thread>
 #include <vector>
 
-#include "handgrad/data/standardize.h"
-#include "handgrad/train/trainer.h"
+#include "handgrad/train/session.h"
 #include "lab_settings.h"
 
 namespace handgrad::lab {
 
-// The parameters of a run at one step, for the views (boundary, units,
-// predict) that the HTTP threads compute on their own copy of the network.
+// The network of a run at one step, for the views (boundary, units,
+// predict) that the HTTP threads compute on their own copy of it: its
+// parameters, its buffers and its input step, so the copy sees raw inputs
+// exactly as the trained network does (network_from() in lab_views.h).
 struct Snapshot {
   long step = -1;
   std::string arch;
   Dims input;
-  std::vector<float> params;
-  Standardizer stdz;
+  std::vector<float> params, buffers;
+  InputNorm norm;
 };
 
 class LabRun {
@@ -73,9 +74,12 @@ class LabRun {
 
  private:
   void worker();
-  void hook(const TrainView& v);
-  void publish(const TrainView& v, bool evaluate_now);
-  void gate(std::unique_lock<std::mutex>& lk);
+  void train_once();         // one Session from start to end (or Stopped / Reset)
+  void started(Session& s);  // the network exists: first event, points, eval sets
+  void stepped(Session& s);  // after a step: publish when due
+  void publish(Session& s, bool evaluate_now);
+  void gate();     // waits until a step may run; throws Stopped / Reset
+  void restart();  // after a reset: back to "loading", counters cleared (mu_ held)
   nlohmann::json event_json(const char* kind) const;  // mu_ held
   void push_event(const char* kind);                  // mu_ held
 

@@ -10,11 +10,12 @@
 #include <map>
 #include <set>
 
-#include "handgrad/model/presets.h"
 #include "handgrad/core/cpu.h"
 #include "handgrad/data/generators.h"
 #include "handgrad/data/idx.h"
+#include "handgrad/layers/arch.h"
 #include "handgrad/layers/layer.h"
+#include "handgrad/model/presets.h"
 #include "handgrad/train/preset_defaults.h"
 #include "lab_error.h"
 
@@ -189,7 +190,9 @@ void parse_inline_points(RunSettings& s, const json& v, const Caps& caps) {
 }
 
 // Shapes through every layer without allocating the network, so a huge
-// architecture is refused before it costs memory.
+// architecture is refused before it costs memory: each layer is made from
+// the layer table (make_layer: find_layer and its argument checks),
+// configured, and its tensors() counted.
 long count_params(const std::string& arch, const Dims& input, const Caps& caps) {
   std::vector<LayerSpec> specs;
   try {
@@ -206,7 +209,7 @@ long count_params(const std::string& arch, const Dims& input, const Caps& caps) 
   Dims d = input;
   long total = 0;
   for (const LayerSpec& sp : specs) {
-    for (int a : sp.args) {
+    for (double a : sp.args) {
       if (a > 65536) throw ApiError(413, "arch: " + sp.text + ": argument too large", "arch");
     }
     std::unique_ptr<Layer<float>> layer;
@@ -216,7 +219,7 @@ long count_params(const std::string& arch, const Dims& input, const Caps& caps) 
     } catch (const Error& e) {
       throw ApiError(400, std::string("arch: ") + e.what(), "arch");
     }
-    for (const ParamShape& p : layer->param_shapes()) total += static_cast<long>(numel(p.dims));
+    for (const TensorDef& t : layer->tensors()) total += static_cast<long>(numel(t.dims));
     if (total > caps.max_params || numel(d) > 1u << 24) {
       throw ApiError(413,
                      "arch: more than " + std::to_string(caps.max_params) +
@@ -303,13 +306,15 @@ RunSettings parse_run_settings(const json& j, const SettingsContext& ctx) {
     apply_preset_defaults(
         s.options, [&](const char* flag) { return given.count(flag) > 0; }, seed_settings);
     validate(s.options.sgd);
-    if (!(s.options.clip_grad_norm >= 0)) throw UsageError("--clip-grad-norm: must be >= 0");
+    if (!(s.options.clip_grad_norm >= 0)) {
+      throw FieldError("clip_grad_norm", "must be >= 0 (0 = off)");
+    }
     if (s.options.standardize && s.options.normalize) {
-      throw UsageError("--normalize: give standardize or normalize, not both");
+      throw FieldError("normalize", "give standardize or normalize, not both");
     }
     if (is_generator(s.options.data.data) &&
         !(s.options.data.test_fraction > 0 && s.options.data.test_fraction < 1)) {
-      throw UsageError("--test-fraction: must be in (0, 1)");
+      throw FieldError("test_fraction", "must be in (0, 1)");
     }
     check_data(s, ctx);
     s.input = input_of(s);

@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <random>
 
+#include "handgrad/core/files.h"
 #include "handgrad/data/csv.h"
 #include "handgrad/data/data_source.h"
-#include "handgrad/core/files.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 #include "lab_error.h"
 
 namespace handgrad::lab {
@@ -175,7 +175,8 @@ void LabState::open_model_file(const std::string& path, const std::string& id,
   snap->arch = m.net.arch();
   snap->input = m.net.input_dims();
   snap->params.assign(m.net.params(), m.net.params() + m.net.num_params());
-  snap->stdz = standardizer_from_metadata(m.metadata, path);
+  snap->buffers.assign(m.net.buffers(), m.net.buffers() + m.net.num_buffers());
+  snap->norm = m.net.input_norm();  // load_model() read it from the metadata
   const auto d = m.metadata.find("data");
   std::lock_guard lk(mu_);
   models_[id] = {id, label, d == m.metadata.end() ? "" : d->second, snap};

@@ -11,7 +11,6 @@
 
 #include "handgrad/data/dataset.h"
 #include "handgrad/model/network.h"
-#include "handgrad/data/standardize.h"
 #include "lab.h"
 #include "lab_run.h"
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "handgrad/core/error.h"
 #include "handgrad/layers/loss.h"
 
 namespace handgrad::lab {
@@ -29,12 +30,32 @@ float round_to(double v, double q) {
   return static_cast<float>(std::round(v / q) * q);
 }
 
+// A dense layer (category "dense" in the layer table) and where its tensors
+// are: weight (out, in) and bias (out), found by name in the network's views.
+struct Dense {
+  size_t layer;
+  int in, out;
+  const float *w, *b;
+};
+std::vector<Dense> dense_layers(const Network<float>& net) {
+  std::vector<Dense> out;
+  for (size_t i = 0; i < net.num_layers(); ++i) {
+    if (net.layer(i).def().category != "dense") continue;
+    const std::string at = std::to_string(i) + ".";
+    const ParamInfo& w = net.find_param(at + "weight");
+    const ParamInfo& b = net.find_param(at + "bias");
+    if (w.dims.size() != 2) continue;
+    out.push_back({i, w.dims[1], w.dims[0], net.params() + w.offset, net.params() + b.offset});
+  }
+  return out;
+}
+
 // The layers whose outputs are drawn as neuron columns: every layer that
-// feeds a linear layer (so the weights are lines between two columns).
+// feeds a dense layer (so the weights are lines between two columns).
 std::vector<int> column_layers(const Network<float>& net) {
   std::vector<int> out;
-  for (size_t i = 1; i < net.num_layers(); ++i) {
-    if (net.layer(i).spec().rfind("linear", 0) == 0) out.push_back(static_cast<int>(i) - 1);
+  for (const Dense& d : dense_layers(net)) {
+    if (d.layer > 0) out.push_back(static_cast<int>(d.layer) - 1);
   }
   return out;
 }
@@ -57,7 +78,12 @@ json unit_column(const float* acts, int n, int units, int stride, int offset, in
 
 Network<float> network_from(const Snapshot& s) {
   Network<float> net(s.arch, s.input);
+  if (s.params.size() != net.num_params() || s.buffers.size() != net.num_buffers()) {
+    throw Error("lab snapshot: the tensors do not fit " + s.arch);
+  }
   std::copy(s.params.begin(), s.params.end(), net.params());
+  std::copy(s.buffers.begin(), s.buffers.end(), net.buffers());
+  net.set_input_norm(s.norm);
   return net;
 }
 
@@ -92,10 +118,8 @@ json quantized(const float* v, size_t n, const Dims& dims) {
   return {{"dims", dims}, {"min", lo}, {"max", hi}, {"q", q}};
 }
 
-json boundary_json(const Network<float>& net, const Standardizer& stdz, const DataWindow& w,
-                   int res) {
-  std::vector<float> xy = grid_points(w, res);
-  if (!stdz.empty()) stdz.apply(xy.data(), static_cast<size_t>(res) * res);
+json boundary_json(const Network<float>& net, const DataWindow& w, int res) {
+  const std::vector<float> xy = grid_points(w, res);
   Workspace<float> ws;
   const int n = res * res, k = net.num_classes();
   const float* logits = net.forward(xy.data(), n, ws);
@@ -107,14 +131,33 @@ json boundary_json(const Network<float>& net, const Standardizer& stdz, const Da
           {"y1", w.y1}, {"classes", k}, {"probs", rounded}};
 }
 
-json view_json(const Network<float>& net, const Standardizer& stdz, const std::vector<Point>& train,
-               const DataWindow& w, int res, int res_u) {
-  json out = boundary_json(net, stdz, w, res);
-  // Thumbnails: one forward pass over a coarser grid.
-  const std::vector<float> raw = grid_points(w, res_u);
-  std::vector<float> xy = raw;
+namespace {
+
+// Which units of layer li are dead: never above zero on the training points.
+std::vector<bool> dead_units(const Network<float>& net, int li, const Workspace<float>& wt,
+                             int nt) {
+  const Layer<float>& l = net.layer(static_cast<size_t>(li));
+  if (!l.can_die() || nt == 0) return {};
+  const int units = static_cast<int>(numel(l.out_dims()));
+  std::vector<bool> dead(static_cast<size_t>(units), true);
+  const float* a = wt.ops[static_cast<size_t>(li)].out_ptr;  // (nt, units)
+  for (int i = 0; i < nt; ++i) {
+    for (int u = 0; u < units; ++u) {
+      if (a[static_cast<size_t>(i) * units + u] > 0) dead[static_cast<size_t>(u)] = false;
+    }
+  }
+  return dead;
+}
+
+}  // namespace
+
+json view_json(const Network<float>& net, const std::vector<Point>& train, const DataWindow& w,
+               int res, int res_u) {
+  json out = boundary_json(net, w, res);
+  // Thumbnails: one forward pass over a coarser grid. Network::forward runs
+  // one op per layer, so ws.ops[i].out_ptr is layer i's output.
+  const std::vector<float> xy = grid_points(w, res_u);
   const int n = res_u * res_u;
-  if (!stdz.empty()) stdz.apply(xy.data(), static_cast<size_t>(n));
   Workspace<float> ws;
   net.forward(xy.data(), n, ws);
   // Dead units: a forward pass over the training points.
@@ -124,50 +167,35 @@ json view_json(const Network<float>& net, const Standardizer& stdz, const std::v
     tp.push_back(p[1]);
   }
   const int nt = static_cast<int>(train.size());
-  if (!stdz.empty() && nt > 0) stdz.apply(tp.data(), static_cast<size_t>(nt));
   Workspace<float> wt;
   if (nt > 0) net.forward(tp.data(), nt, wt);
 
   json columns = json::array();
   columns.push_back({{"layer", -1},
                      {"label", "input"},
-                     {"units", unit_column(raw.data(), n, 2, 2, 0, res_u, {})}});
+                     {"units", unit_column(xy.data(), n, 2, 2, 0, res_u, {})}});
   for (int li : column_layers(net)) {
-    const int units = static_cast<int>(numel(net.layer(static_cast<size_t>(li)).out_dims()));
-    std::vector<bool> dead;
-    if (net.layer(static_cast<size_t>(li)).spec() == "relu" && nt > 0) {
-      dead.assign(static_cast<size_t>(units), true);
-      const float* a = wt.acts[static_cast<size_t>(li)].data();
-      for (int i = 0; i < nt; ++i) {
-        for (int u = 0; u < units; ++u) {
-          if (a[static_cast<size_t>(i) * units + u] > 0) dead[static_cast<size_t>(u)] = false;
-        }
-      }
-    }
+    const Layer<float>& l = net.layer(static_cast<size_t>(li));
+    const int units = static_cast<int>(numel(l.out_dims()));
     columns.push_back({{"layer", li},
-                       {"label", net.layer(static_cast<size_t>(li)).spec()},
-                       {"units", unit_column(ws.acts[static_cast<size_t>(li)].data(), n, units,
-                                             units, 0, res_u, dead)}});
+                       {"label", l.spec()},
+                       {"units", unit_column(ws.ops[static_cast<size_t>(li)].out_ptr, n, units,
+                                             units, 0, res_u, dead_units(net, li, wt, nt))}});
   }
   const int k = net.num_classes();
   std::vector<float> probs(static_cast<size_t>(n) * k);
-  softmax(ws.acts.back().data(), n, k, probs.data());
+  softmax(ws.ops.back().out_ptr, n, k, probs.data());
   columns.push_back({{"layer", static_cast<int>(net.num_layers()) - 1},
                      {"label", "softmax"},
                      {"units", unit_column(probs.data(), n, k, k, 0, res_u, {})}});
   out["columns"] = columns;
 
   json weights = json::array();
-  for (size_t i = 0; i < net.num_layers(); ++i) {
-    if (net.layer(i).spec().rfind("linear", 0) != 0) continue;
-    const Dims in = net.layer(i).in_dims();
-    const int fin = static_cast<int>(numel(in));
-    const int fout = static_cast<int>(numel(net.layer(i).out_dims()));
-    const float* p = net.params() + net.param_offset(i);
-    std::vector<float> wv(static_cast<size_t>(fout) * fin), bv(static_cast<size_t>(fout));
-    for (size_t j = 0; j < wv.size(); ++j) wv[j] = round_to(p[j], 1e-4);
-    for (int j = 0; j < fout; ++j) bv[static_cast<size_t>(j)] = round_to(p[wv.size() + j], 1e-4);
-    weights.push_back({{"layer", i}, {"out", fout}, {"in", fin}, {"w", wv}, {"b", bv}});
+  for (const Dense& d : dense_layers(net)) {
+    std::vector<float> wv(static_cast<size_t>(d.out) * d.in), bv(static_cast<size_t>(d.out));
+    for (size_t j = 0; j < wv.size(); ++j) wv[j] = round_to(d.w[j], 1e-4);
+    for (size_t j = 0; j < bv.size(); ++j) bv[j] = round_to(d.b[j], 1e-4);
+    weights.push_back({{"layer", d.layer}, {"out", d.out}, {"in", d.in}, {"w", wv}, {"b", bv}});
   }
   out["weights"] = weights;
   return out;

@@ -1,3 +1,4 @@
+// The plan: lowering, fusion and the forward/backward loops (plan.h).
 #include "model/plan.h"
 
 #include <time.h>
@@ -5,19 +6,36 @@
 #include <algorithm>
 #include <cstring>
 
-#include "layers/layers.h"
 #include "handgrad/layers/loss.h"
+#include "kernels/kernels.h"
 
 namespace handgrad {
 
 namespace {
 
-template <class L>
-const L* as(const Layer<float>& l) {
-  return dynamic_cast<const L*>(&l);
-}
+// A layer's own forward and backward: for layers without a fast lowering,
+// on the reference path, and for every double-precision network.
+template <class T>
+class RefOp final : public Op<T> {
+ public:
+  explicit RefOp(const Layer<T>& l) : l_(l) {}
+  bool reference() const override { return true; }
+  void forward(const Pass<T>& p, const T* in, OpBuffers<T>& w) const override {
+    w.out.resize(this->out_size * p.n + kSlack);
+    l_.forward(p, in, w.out.data());
+    w.out_ptr = w.out.data();
+  }
+  void backward(const Pass<T>& p, const T* in, const T* dout, size_t, OpBuffers<T>& w,
+                T* dparams, DinTarget<T>) const override {
+    if (this->grad_in) w.din.resize(this->in_size * p.n);
+    l_.backward(p, in, w.out.data(), dout, this->grad_in ? w.din.data() : nullptr, dparams);
+    w.din_ptr = w.din.data();
+    w.din_plane = 0;
+  }
 
-size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+ private:
+  const Layer<T>& l_;
+};
 
 // This thread's CPU time: the breakdown stays meaningful on a loaded machine.
 double now() {
@@ -41,306 +59,156 @@ double timer_overhead() {
 
 }  // namespace
 
-FastNet::FastNet(const Network<float>& net, const KernelTable* k) : net_(net), k_(k) {
-  const size_t L = net.num_layers();
-  for (size_t i = 0; i < L; ++i) {
-    const Layer<float>& l = net.layer(i);
-    Op op{};
-    op.first = op.last = static_cast<int>(i);
-    op.name = l.spec();
-    op.in_size = numel(l.in_dims());
-    op.param_off = net.param_offset(i);
-    op.kind = Kind::reference;
-    const auto* conv = as<Conv2d<float>>(l);
-    const auto* pool = as<MaxPool2d<float>>(l);
-    const bool relu = as<ReLU<float>>(l) != nullptr;
-    auto next_is = [&](auto* tag) {
-      using L2 = std::remove_pointer_t<decltype(tag)>;
-      return i + 1 < L && as<L2>(net.layer(i + 1)) != nullptr;
-    };
-    if (k_ && conv && conv->stride() == 1) {
-      op.kind = Kind::conv;
-      const Dims& d = l.in_dims();
-      op.g = conv_geom(d[0], d[1], d[2], l.out_dims()[0], conv->kernel(), conv->pad());
-      op.xs = static_cast<size_t>(op.g.C) * op.g.in_plane + round_up(op.g.K + kSlack, 16);
-    } else if (k_ && (pool || (relu && next_is(static_cast<MaxPool2d<float>*>(nullptr))))) {
-      const auto* p = pool ? pool : as<MaxPool2d<float>>(net.layer(i + 1));
-      op.kind = Kind::pool;
-      op.relu = relu;
-      if (relu) {
-        op.last = static_cast<int>(i + 1);
-      } else if (next_is(static_cast<ReLU<float>*>(nullptr))) {
-        op.relu = true;
-        op.last = static_cast<int>(i + 1);
-      }
-      op.k = p->kernel();
-      op.s = p->stride();
-      const Dims& d = p->in_dims();
-      op.C = d[0];
-      op.H = d[1];
-      op.W = d[2];
-      op.Ho = p->out_dims()[1];
-      op.Wo = p->out_dims()[2];
-      if (op.last != op.first) op.name = l.spec() + "+" + net.layer(i + 1).spec();
-    } else if (k_ && relu) {
-      op.kind = Kind::relu;
-    } else if (as<Flatten<float>>(l)) {
-      op.kind = Kind::flatten;
-    } else if (k_ && as<Linear<float>>(l)) {
-      op.kind = Kind::linear;
-      op.I = l.in_dims()[0];
-      op.O = l.out_dims()[0];
-    }
-    op.out_size = numel(net.layer(op.last).out_dims());
-    i = op.last;
+template <class T>
+Plan<T>::Plan(const Network<T>& net, PlanOptions o) : net_(net), k_(o.kernels) {
+  for (size_t i = 0; i < net.num_layers(); ++i) {
+    const Layer<T>& l = net.layer(i);
+    std::unique_ptr<Op<T>> op = k_ ? l.lower(*k_) : nullptr;
+    if (!op) op = std::make_unique<RefOp<T>>(l);
+    op->first = op->last = static_cast<int>(i);
+    op->name = l.spec();
+    op->in_size = numel(l.in_dims());
+    op->out_size = numel(l.out_dims());
+    op->param_off = net.param_offset(i);
+    op->buffer_off = net.buffer_offset(i);
     ops_.push_back(std::move(op));
   }
+  if (o.fuse) fuse();
+  // dL/d(input) only matters if some op before has parameters.
   bool params_before = false;
-  for (Op& op : ops_) {
-    op.grad_in = params_before;
-    for (int l = op.first; l <= op.last; ++l) {
-      params_before = params_before || !net.layer(l).param_shapes().empty();
+  for (auto& op : ops_) {
+    op->grad_in = params_before || o.all_input_grads;
+    for (int l = op->first; l <= op->last; ++l) {
+      params_before = params_before || !net.layer(l).tensors().empty();
     }
   }
+  ops_.front()->first_op = true;
+  connect();
+}
+
+// Folds pointwise activations into the neighbour that offers to absorb them.
+template <class T>
+void Plan<T>::fuse() {
+  for (size_t i = 0; i + 1 < ops_.size();) {
+    Op<T>& a = *ops_[i];
+    Op<T>& b = *ops_[i + 1];
+    if (a.pointwise() != Pointwise::none && b.absorb(a.pointwise(), true)) {
+      b.first = a.first;
+      b.in_size = a.in_size;
+      b.name = a.name + "+" + b.name;
+      ops_.erase(ops_.begin() + static_cast<long>(i));
+    } else if (b.pointwise() != Pointwise::none && a.absorb(b.pointwise(), false)) {
+      a.last = b.last;
+      a.out_size = b.out_size;
+      a.name += "+" + b.name;
+      ops_.erase(ops_.begin() + static_cast<long>(i) + 1);
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Hands strided planes between neighbours that both offer it.
+template <class T>
+void Plan<T>::connect() {
+  planes_in_.assign(ops_.size(), false);
   for (size_t i = 0; i + 1 < ops_.size(); ++i) {
-    if (ops_[i].kind == Kind::conv && ops_[i + 1].kind == Kind::pool) {
-      ops_[i].wide_out = ops_[i + 1].wide_in = true;
+    const auto planes = ops_[i]->strided_output();
+    if (planes && ops_[i + 1]->reads_strided_input()) {
+      ops_[i]->use_strided_output();
+      ops_[i + 1]->set_input_planes(*planes);
+      planes_in_[i + 1] = true;
     }
+  }
+  for (size_t i = 1; i < ops_.size(); ++i) {
+    if (ops_[i]->strided_din() && ops_[i - 1]->reads_strided_dout()) ops_[i]->use_strided_din();
   }
 }
 
-void FastNet::prepare(const float* /*params*/) {}
-
-bool FastNet::direct_input(size_t i) const {
-  // An unpadded conv reads the previous op's output in place: planes are
-  // contiguous and every op output has kSlack readable floats after it.
-  return ops_[i].g.pad == 0 && i > 0;
+template <class T>
+Pass<T> Plan<T>::pass(size_t i, const T* params, T* buffers, const RunInfo& run, int n,
+                      Workspace<T>& ws) const {
+  const Op<T>& op = *ops_[i];
+  Pass<T> p;
+  p.params = params + op.param_off;
+  p.buffers = buffers ? buffers + op.buffer_off : nullptr;
+  p.saved = &ws.ops[i].saved;
+  p.mode = run.mode;
+  p.seed = run.seed;
+  p.first_sample = run.first_sample;
+  p.n = n;
+  return p;
 }
 
-size_t FastNet::conv_stride(size_t i) const {
-  const ConvGeom& g = ops_[i].g;
-  return direct_input(i) ? static_cast<size_t>(g.C) * g.in_plane : ops_[i].xs;
+// The network's input step; x itself when there is none.
+template <class T>
+const T* Plan<T>::network_input(const T* x, int n, Workspace<T>& ws) const {
+  const InputNorm& norm = net_.input_norm();
+  if (norm.empty()) return x;
+  const size_t m = static_cast<size_t>(n) * numel(net_.input_dims());
+  ws.input.resize(m + kSlack);
+  std::copy(x, x + m, ws.input.data());
+  norm.apply(ws.input.data(), static_cast<size_t>(n));
+  return ws.input.data();
 }
 
-const float* FastNet::conv_input(size_t i, const float* in, int n, OpWs& w) const {
-  if (direct_input(i)) return in;
-  const Op& op = ops_[i];
-  const ConvGeom& g = op.g;
-  w.xp.resize(op.xs * n);
-  // Copy into the zero-padded planes (the borders stay zero from resize).
-  for (int s = 0; s < n; ++s) {
-    float* dst = w.xp.data() + s * op.xs;
-    const float* src = in + static_cast<size_t>(s) * g.C * g.H * g.W;
-    if (g.pad == 0) {
-      std::memcpy(dst, src, sizeof(float) * g.C * g.H * g.W);
-      continue;
-    }
-    for (int c = 0; c < g.C; ++c) {
-      for (int y = 0; y < g.H; ++y) {
-        std::memcpy(dst + static_cast<size_t>(c) * g.in_plane +
-                        static_cast<size_t>(y + g.pad) * g.Wp + g.pad,
-                    src + (static_cast<size_t>(c) * g.H + y) * g.W, sizeof(float) * g.W);
-      }
-    }
-  }
-  return w.xp.data();
-}
-
-void FastNet::op_forward(size_t i, const float* params, const float* in, int n,
-                         Workspace& ws) const {
-  const Op& op = ops_[i];
-  OpWs& w = ws.ops[i];
-  const float* p = params + op.param_off;
-  switch (op.kind) {
-    case Kind::conv: {
-      const ConvGeom& g = op.g;
-      const float* xp = conv_input(i, in, n, w);
-      const size_t wide = static_cast<size_t>(n) * g.O * g.wide_plane;
-      Buffer<float>& dst = op.wide_out ? w.out : w.wide;
-      dst.resize(wide + kSlack);
-      k_->conv_fwd(g, p, p + static_cast<size_t>(g.O) * g.C * g.K * g.K, xp, conv_stride(i),
-                   dst.data(), n);
-      if (!op.wide_out) {
-        w.out.resize(op.out_size * n + kSlack);
-        for (int pl = 0; pl < n * g.O; ++pl) {
-          for (int y = 0; y < g.Ho; ++y) {
-            std::memcpy(w.out.data() + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo,
-                        w.wide.data() + static_cast<size_t>(pl) * g.wide_plane + y * g.Wp,
-                        sizeof(float) * g.Wo);
-          }
-        }
-      }
-      w.out_ptr = w.out.data();
-      break;
-    }
-    case Kind::pool: {
-      w.out.resize(op.out_size * n + kSlack);
-      w.arg.resize(op.out_size * n);
-      const int planes = n * op.C;
-      if (op.wide_in) {
-        const ConvGeom& g = ops_[i - 1].g;
-        k_->maxpool_fwd(in, planes, op.H, g.Wp, g.wide_plane, op.k, op.s, op.relu, w.out.data(),
-                        w.arg.data(), op.Ho, op.Wo);
-      } else {
-        k_->maxpool_fwd(in, planes, op.H, op.W, op.H * op.W, op.k, op.s, op.relu, w.out.data(),
-                        w.arg.data(), op.Ho, op.Wo);
-      }
-      w.out_ptr = w.out.data();
-      break;
-    }
-    case Kind::relu:
-      w.out.resize(op.out_size * n + kSlack);
-      k_->relu_fwd(in, w.out.data(), op.out_size * n);
-      w.out_ptr = w.out.data();
-      break;
-    case Kind::flatten:
-      w.out_ptr = in;
-      break;
-    case Kind::linear:
-      w.out.resize(op.out_size * n + kSlack);
-      k_->linear_fwd(n, op.O, op.I, in, p, p + static_cast<size_t>(op.O) * op.I, w.out.data());
-      w.out_ptr = w.out.data();
-      break;
-    case Kind::reference:
-      w.out.resize(op.out_size * n + kSlack);
-      net_.layer(op.first).forward(p, in, w.out.data(), n);
-      w.out_ptr = w.out.data();
-      break;
-  }
-}
-
-void FastNet::op_backward(size_t i, const float* params, const float* in, const float* dout,
-                          int dout_stride, int n, Workspace& ws, float* grads) const {
-  const Op& op = ops_[i];
-  OpWs& w = ws.ops[i];
-  w.din_ptr = nullptr;
-  w.din_stride = 0;
-  const float* p = params + op.param_off;
-  float* gp = grads + op.param_off;
-  // dL/d(input) only matters if some op before this one has parameters.
-  const bool need_din = ops_[i].grad_in;
-  switch (op.kind) {
-    case Kind::conv: {
-      const ConvGeom& g = op.g;
-      w.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
-      if (!op.wide_out) {
-        // Only the valid positions are written; the rest stay zero.
-        for (int pl = 0; pl < n * g.O; ++pl) {
-          for (int y = 0; y < g.Ho; ++y) {
-            std::memcpy(
-                w.dpad.data() + static_cast<size_t>(pl) * g.dpad_plane + g.dpad_margin + y * g.Wp,
-                dout + (static_cast<size_t>(pl) * g.Ho + y) * g.Wo, sizeof(float) * g.Wo);
-          }
-        }
-      }
-      const float* xp = direct_input(i) ? in : w.xp.data();
-      k_->conv_bwd_params(g, xp, conv_stride(i), w.dpad.data(), gp,
-                          gp + static_cast<size_t>(g.O) * g.C * g.K * g.K, n);
-      if (need_din) {
-        w.dxw.resize(static_cast<size_t>(n) * g.C * g.din_plane + kSlack);
-        k_->conv_bwd_input(g, p, w.dpad.data(), w.dxw.data(), n);
-        if (g.pad == 0 && ops_[i - 1].kind == Kind::pool) {
-          // The pool before reads the wide planes as they are (rows W apart).
-          w.din_ptr = w.dxw.data();
-          w.din_stride = g.din_plane;
-          break;
-        }
-        w.din.resize(op.in_size * n);
-        for (int pl = 0; pl < n * g.C; ++pl) {
-          for (int y = 0; y < g.H; ++y) {
-            std::memcpy(
-                w.din.data() + (static_cast<size_t>(pl) * g.H + y) * g.W,
-                w.dxw.data() + static_cast<size_t>(pl) * g.din_plane + (y + g.pad) * g.Wp + g.pad,
-                sizeof(float) * g.W);
-          }
-        }
-      }
-      break;
-    }
-    case Kind::pool: {
-      const int planes = n * op.C;
-      const int dstride = dout_stride ? dout_stride : op.Ho * op.Wo;
-      if (op.wide_in) {
-        const ConvGeom& g = ops_[i - 1].g;
-        OpWs& cw = ws.ops[i - 1];
-        cw.dpad.resize(static_cast<size_t>(n) * g.O * g.dpad_plane + kSlack);
-        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, g.Ho, g.Wp, g.dpad_plane,
-                        op.k, op.s, op.Ho, op.Wo, op.relu, cw.dpad.data() + g.dpad_margin);
-      } else if (need_din) {
-        w.din.resize(op.in_size * n);
-        k_->maxpool_bwd(dout, dstride, w.out.data(), w.arg.data(), planes, op.H, op.W, op.H * op.W,
-                        op.k, op.s, op.Ho, op.Wo, op.relu, w.din.data());
-      }
-      break;
-    }
-    case Kind::relu:
-      if (need_din) {
-        w.din.resize(op.in_size * n);
-        k_->relu_bwd(w.out.data(), dout, w.din.data(), op.in_size * n);
-      }
-      break;
-    case Kind::flatten:
-      break;
-    case Kind::linear: {
-      const size_t wsize = static_cast<size_t>(op.O) * op.I;
-      // dW (O, I) += dout^T (O, n) x (n, I); db += column sums of dout.
-      k_->gemm(op.O, op.I, n, dout, 1, op.O, in, op.I, nullptr, gp, op.I, true);
-      for (int b = 0; b < n; ++b) {
-        for (int o = 0; o < op.O; ++o) gp[wsize + o] += dout[static_cast<size_t>(b) * op.O + o];
-      }
-      if (need_din) {
-        w.din.resize(op.in_size * n);
-        // din (n, I) = dout (n, O) W (O, I)
-        k_->gemm(n, op.I, op.O, dout, op.O, 1, p, op.I, nullptr, w.din.data(), op.I, false);
-      }
-      break;
-    }
-    case Kind::reference:
-      if (need_din) w.din.resize(op.in_size * n);
-      net_.layer(op.first).backward(p, in, w.out.data(), dout, need_din ? w.din.data() : nullptr,
-                                    gp, n);
-      break;
-  }
-}
-
-const float* FastNet::forward(const float* params, const float* x, int n, Workspace& ws,
-                              Times* t) const {
+template <class T>
+const T* Plan<T>::forward(const T* params, T* buffers, const T* x, int n, const RunInfo& run,
+                          Workspace<T>& ws, Times* t) const {
   ws.ops.resize(ops_.size());
-  const float* in = x;
+  const T* in = network_input(x, n, ws);
   for (size_t i = 0; i < ops_.size(); ++i) {
     const double t0 = t ? now() : 0.0;
-    op_forward(i, params, in, n, ws);
+    ops_[i]->forward(pass(i, params, buffers, run, n, ws), in, ws.ops[i]);
     in = ws.ops[i].out_ptr;
     if (t) t->fwd[i] += now() - t0 - timer_overhead();
   }
   return in;
 }
 
-void FastNet::backward(const float* params, const float* x, const float* dlogits, int n,
-                       Workspace& ws, float* grads, Times* t) const {
-  const float* dout = dlogits;
-  int dstride = 0;
+template <class T>
+void Plan<T>::backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
+                       const RunInfo& run, Workspace<T>& ws, T* grads, T* dinput,
+                       Times* t) const {
+  const T* x0 = net_.input_norm().empty() ? x : ws.input.data();
+  const T* dout = dlogits;
+  size_t dplane = 0;
   for (size_t i = ops_.size(); i-- > 0;) {
     const double t0 = t ? now() : 0.0;
-    const float* in = i == 0 ? x : ws.ops[i - 1].out_ptr;
-    op_backward(i, params, in, dout, dstride, n, ws, grads);
-    if (ops_[i].kind != Kind::flatten) {
-      const OpWs& w = ws.ops[i];
-      dout = w.din_ptr ? w.din_ptr : w.din.data();
-      dstride = w.din_ptr ? w.din_stride : 0;
+    const Op<T>& op = *ops_[i];
+    OpBuffers<T>& w = ws.ops[i];
+    const T* in = i == 0 ? x0 : ws.ops[i - 1].out_ptr;
+    DinTarget<T> into;
+    if (planes_in_[i]) into = ops_[i - 1]->dout_target(ws.ops[i - 1], n);
+    w.din_ptr = nullptr;
+    op.backward(pass(i, params, buffers, run, n, ws), in, dout, dplane, w, grads + op.param_off,
+                into);
+    if (!op.alias()) {
+      dout = w.din_ptr;
+      dplane = w.din_plane;
     }
     if (t) t->bwd[i] += now() - t0 - timer_overhead();
   }
+  if (dinput) {
+    const size_t m = static_cast<size_t>(n) * numel(net_.input_dims());
+    std::copy(dout, dout + m, dinput);
+    net_.input_norm().chain(dinput, static_cast<size_t>(n));
+  }
 }
 
-double FastNet::loss_and_grad(const float* params, const float* x, const int* labels, int n,
-                              int batch_total, Workspace& ws, float* grads, Times* t) const {
-  const float* logits = forward(params, x, n, ws, t);
+template <class T>
+double Plan<T>::loss_and_grad(const T* params, T* buffers, const T* x, const int* labels, int n,
+                              int batch_total, const RunInfo& run, Workspace<T>& ws, T* grads,
+                              T* dinput, Times* t) const {
+  const T* logits = forward(params, buffers, x, n, run, ws, t);
   const int k = net_.num_classes();
   ws.dlogits.resize(static_cast<size_t>(n) * k);
   const double loss = softmax_cross_entropy(logits, labels, n, k, ws.dlogits.data(), batch_total);
-  backward(params, x, ws.dlogits.data(), n, ws, grads, t);
+  backward(params, buffers, x, ws.dlogits.data(), n, run, ws, grads, dinput, t);
   return loss;
 }
+
+template class Plan<float>;
+template class Plan<double>;
 
 }  // namespace handgrad

@@ -1,73 +1,10 @@
+// The seed's three networks and the one place that turns --preset /
+// --arch / --input into a network.
 #include "handgrad/model/presets.h"
-
-#include <cctype>
-#include <charconv>
 
 #include "handgrad/core/error.h"
 
 namespace handgrad {
-
-namespace {
-[[noreturn]] void fail(const std::string& arch, size_t pos, const std::string& what) {
-  throw UsageError("architecture '" + arch + "': " + what + " at character " +
-                   std::to_string(pos + 1));
-}
-}  // namespace
-
-std::vector<LayerSpec> parse_arch(const std::string& arch) {
-  std::vector<LayerSpec> out;
-  size_t i = 0;
-  const size_t n = arch.size();
-  auto skip_space = [&] {
-    while (i < n && std::isspace(static_cast<unsigned char>(arch[i]))) ++i;
-  };
-  skip_space();
-  while (i < n) {
-    const size_t start = i;
-    LayerSpec spec;
-    while (i < n && (std::isalnum(static_cast<unsigned char>(arch[i])) || arch[i] == '_')) {
-      spec.name += static_cast<char>(std::tolower(static_cast<unsigned char>(arch[i])));
-      ++i;
-    }
-    if (spec.name.empty()) fail(arch, i, std::string("unexpected '") + arch[i] + "'");
-    skip_space();
-    if (i < n && arch[i] == '(') {
-      ++i;
-      for (;;) {
-        skip_space();
-        if (i >= n) fail(arch, i, "missing ')'");
-        if (arch[i] == ')' && spec.args.empty()) {
-          ++i;
-          break;
-        }
-        int v = 0;
-        auto [p, ec] = std::from_chars(arch.data() + i, arch.data() + n, v);
-        if (ec != std::errc()) fail(arch, i, "expected an integer argument");
-        i = static_cast<size_t>(p - arch.data());
-        spec.args.push_back(v);
-        skip_space();
-        if (i >= n) fail(arch, i, "missing ')'");
-        if (arch[i] == ',') {
-          ++i;
-          continue;
-        }
-        if (arch[i] == ')') {
-          ++i;
-          break;
-        }
-        fail(arch, i, std::string("unexpected '") + arch[i] + "' in arguments");
-      }
-    }
-    spec.text = arch.substr(start, i - start);
-    out.push_back(std::move(spec));
-    skip_space();
-    if (i < n && !std::isalpha(static_cast<unsigned char>(arch[i]))) {
-      fail(arch, i, std::string("unexpected '") + arch[i] + "'");
-    }
-  }
-  if (out.empty()) throw UsageError("architecture is empty: give at least one layer");
-  return out;
-}
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> p = {
@@ -94,14 +31,16 @@ const Preset& find_preset(const std::string& name) {
   throw UsageError("--preset: unknown preset '" + name + "' (known: " + known + ")");
 }
 
-NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input) {
+NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input,
+                    const Dims* data_input) {
   if (!preset.empty() && !arch.empty()) throw UsageError("give --preset or --arch, not both");
   if (!arch.empty()) {
-    if (input.empty()) throw UsageError("--arch needs --input, e.g. --input 1x28x28");
-    return {arch, parse_dims(input, "--input")};
+    if (!input.empty()) return {arch, parse_dims(input, "--input"), "custom"};
+    if (data_input) return {arch, *data_input, "custom"};
+    throw UsageError("--arch needs --input, e.g. --input 1x28x28");
   }
   const Preset& p = find_preset(preset.empty() ? "seed-cnn" : preset);
-  return {p.arch, input.empty() ? p.input : parse_dims(input, "--input")};
+  return {p.arch, input.empty() ? p.input : parse_dims(input, "--input"), p.name};
 }
 
 }  // namespace handgrad

@@ -10,7 +10,7 @@
 
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
-#include "handgrad/core/safetensors.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad {
 

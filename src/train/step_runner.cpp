@@ -8,17 +8,18 @@
 #include <algorithm>
 #include <cstring>
 
-#include "model/plan.h"
 #include "handgrad/model/flops.h"
+#include "kernels/kernels.h"
+#include "model/plan.h"
 #include "train/thread_pool.h"
 
 namespace handgrad {
 
 struct StepRunner::Impl {
   Network<float>& net;
-  FastNet fast;
+  Plan<float> plan;
   ThreadPool pool;
-  std::vector<FastNet::Workspace> ws;
+  std::vector<Workspace<float>> ws;
   std::vector<Buffer<float>> tgrads;  // threads 1..T-1
   std::vector<double> losses;
   Buffer<float> grads;
@@ -36,7 +37,7 @@ struct StepRunner::Impl {
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
-        fast(n, fast_kernels()),
+        plan(n, PlanOptions{.kernels = fast_kernels()}),
         pool(threads),
         ws(threads),
         tgrads(threads),
@@ -64,7 +65,6 @@ StepRunner::~StepRunner() = default;
 
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
-  m.fast.prepare(m.net.params());
   int used = std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
@@ -79,13 +79,14 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
     std::memset(g, 0, sizeof(float) * P);
     if (e > b) {
-      m.losses[t] =
-          m.fast.loss_and_grad(m.net.params(), x + b * in, labels + b, e - b, n, m.ws[t], g);
+      const RunInfo run{Mode::train, 0, b};
+      m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
+                                         e - b, n, run, m.ws[t], g);
     }
   };
   m.pool.run(used, job);
   float* g = m.grads.data();
-  const KernelTable* k = m.fast.kernels();
+  const KernelTable* k = m.plan.kernels();
   for (int t = 1; t < used; ++t) {
     const float* gt = m.tgrads[t].data();
     if (k) {
@@ -108,7 +109,6 @@ float* StepRunner::grads() {
 
 void StepRunner::predict(const float* x, int n, float* logits) {
   Impl& m = *impl_;
-  m.fast.prepare(m.net.params());
   const int used = std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t k = static_cast<size_t>(m.net.num_classes());
@@ -116,10 +116,16 @@ void StepRunner::predict(const float* x, int n, float* logits) {
     int b, e;
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
-    const float* out = m.fast.forward(m.net.params(), x + b * in, e - b, m.ws[t]);
+    const RunInfo run{Mode::eval, 0, b};
+    const float* out = m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run,
+                                      m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
   m.pool.run(used, job);
+}
+
+const KernelTable* StepRunner::kernels() const {
+  return impl_->plan.kernels();
 }
 
 int StepRunner::threads() const {

@@ -3,6 +3,7 @@
 // program can fail with one clear line and the right status.
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace handgrad {
 
@@ -25,6 +26,19 @@ class Error : public std::runtime_error {
 class UsageError : public Error {
  public:
   explicit UsageError(const std::string& msg) : Error(msg, kExitUsage) {}
+};
+
+// A setting out of range, named by its field ("lr", "batch_size"): the
+// library says what is wrong, the caller says where it came from (the CLI
+// prints "--lr: ...", the lab the JSON field).
+class FieldError : public UsageError {
+ public:
+  FieldError(std::string field, const std::string& msg)
+      : UsageError(msg), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
 };
 
 }  // namespace handgrad

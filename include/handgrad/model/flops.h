@@ -1,5 +1,5 @@
 #pragma once
-// The arithmetic cost of a network, for the benchmark's GFLOP/s and the
+// The arithmetic cost of a network (code: src/model/flops.cpp), for the benchmark's GFLOP/s and the
 // step runner's choice of how many threads a batch is worth.
 #include <utility>
 

@@ -1,22 +1,12 @@
 #pragma once
-// Architecture strings: "conv(4,5) relu maxpool(2) flatten linear(10)".
+// The presets (the seed's networks) and the network a command's flags name.
+// Code: src/model/presets.cpp.
 #include <string>
 #include <vector>
 
 #include "handgrad/core/tensor.h"
 
 namespace handgrad {
-
-struct LayerSpec {
-  std::string name;       // "conv"
-  std::vector<int> args;  // {4, 5}
-  std::string text;       // "conv(4,5)" as written
-};
-
-// Splits an architecture string into layer specs. Throws UsageError naming
-// the position for unbalanced parentheses, non-integer arguments, stray
-// characters, or an empty string.
-std::vector<LayerSpec> parse_arch(const std::string& arch);
 
 struct Preset {
   std::string name, arch;
@@ -34,7 +24,11 @@ const Preset& find_preset(const std::string& name);
 struct NetSpec {
   std::string arch;
   Dims input;
+  std::string label;  // the preset's name, or "custom" for --arch
 };
-NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input);
+// data_input: the data's sample shape, which --arch uses when --input is not
+// given (training knows its data; the other commands do not).
+NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input,
+                    const Dims* data_input = nullptr);
 
 }  // namespace handgrad

@@ -1,5 +1,6 @@
 #pragma once
 // Finite-difference gradient checks, run in double precision.
+// Code: src/train/gradcheck.cpp.
 //
 // Why double: the layers are templates on the scalar type, so the same code
 // that trains in float32 can be checked in float64, where a central
@@ -38,8 +39,9 @@ double max_rel_error(const std::vector<double>& analytic, const std::vector<doub
 // Checks one configured layer on a random batch of n samples, with the loss
 // L = sum(out * R) for a fixed random R (so dL/dout = R). At most
 // max_checks elements per tensor are compared (a random subset beyond that).
+// mode: train (batch statistics, a fixed random mask per seed) or eval.
 std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
-                                     size_t max_checks = 400);
+                                     size_t max_checks = 400, Mode mode = Mode::train);
 
 // Checks every layer alone, then the whole network under softmax
 // cross-entropy with random labels, per parameter tensor and for the input.

@@ -1,19 +1,12 @@
 #pragma once
-// Class probabilities of a network on raw inputs, standardising them first
-// when the model was trained so: what `boundary` and the trainer's
-// boundary.png both draw.
-
-#include "handgrad/pictures/boundary_plot.h"
+// Class probabilities of a network on raw inputs: what `boundary` and the
+// trainer's boundary.png both draw. Code: src/train/model_proba.cpp.
 #include "handgrad/model/network.h"
-#include "handgrad/data/standardize.h"
+#include "handgrad/pictures/boundary_plot.h"
 
 namespace handgrad {
 
-// The per-feature standardisation a model was trained with, read from its
-// metadata; both empty when it has none. Throws Error naming the path when
-// the stored values are malformed or do not match the input size.
-// `net` must outlive the returned function. `stdz` (may be empty) is
-// applied to the inputs first, as in training.
-ProbaFn network_proba(const Network<float>& net, Standardizer stdz = {});
+// `net` must outlive the returned function.
+ProbaFn network_proba(const Network<float>& net);
 
 }  // namespace handgrad

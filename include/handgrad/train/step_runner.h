@@ -2,6 +2,7 @@
 // One training step's worth of computation on a float32 network: the part
 // that the speed work optimises (threads, fast kernels), behind a small
 // interface the trainer, the benchmark and the parity replay all use.
+// Code: src/train/step_runner.cpp.
 //
 // Determinism: for a fixed thread count the result is bit-identical from run
 // to run (each thread owns a fixed slice of the batch and the per-thread
@@ -33,6 +34,9 @@ class StepRunner {
   void predict(const float* x, int n, float* logits);
 
   int threads() const;
+  // The kernels its plan runs on (nullptr: the reference path); the
+  // optimizer steps with the same.
+  const KernelTable* kernels() const;
 
  private:
   struct Impl;

@@ -13,16 +13,12 @@
 // shuffled.
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "handgrad/data/data_source.h"
-#include "handgrad/data/standardize.h"
-#include "handgrad/model/network.h"
 #include "handgrad/optim/sgd.h"
-#include "handgrad/train/step_runner.h"
 
 namespace handgrad {
 
@@ -86,26 +82,6 @@ struct TrainResult {
 // folder. A NaN or infinite loss throws Error naming the step; the last
 // checkpoint written before it stays as it was.
 TrainResult train(const TrainOptions& options);
-
-// What train() shows a caller once before the first step and after every
-// step (its evaluation and checkpoint included): how `handgrad lab` watches,
-// pauses and stops a run that is trained by this very loop. Called on the
-// training thread; an exception thrown by the hook stops the run and leaves
-// train() (files already written stay as they were). Interim: the steppable
-// Session (DESIGN.md) replaces this hook.
-struct TrainView {
-  long step = 0, total = 0;  // completed steps, steps of the whole run
-  long samples = 0;          // samples trained on so far
-  double loss = 0;           // the last step's mean loss (NaN before the first)
-  double train_seconds = 0;  // time in steps so far
-  const Network<float>& net;
-  StepRunner& runner;
-  const TrainTest& data;  // as the network sees it (standardised by stdz)
-  const Standardizer& stdz;
-  const std::vector<EvalRow>& history;
-};
-using TrainHook = std::function<void(const TrainView&)>;
-TrainResult train(const TrainOptions& options, const TrainHook& hook);
 
 // As torch.nn.utils.clip_grad_norm_: when the L2 norm of all n gradients
 // together exceeds max_norm, scales them by max_norm / (norm + 1e-6).

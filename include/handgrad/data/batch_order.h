@@ -1,6 +1,8 @@
 #pragma once
-// --batch-order FILE: one line per training step, each line the 0-based
-// indices of that step's samples separated by spaces or tabs.
+// --batch-order FILE (code: src/data/batch_order.cpp): one line per
+// training step, each line the 0-based indices of that step's samples
+// separated by spaces, tabs or commas; a final newline is allowed, an empty
+// line in between is not.
 #include <string>
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "batch_order.h"
+#include "handgrad/data/batch_order.h"
 
 #include <charconv>
 

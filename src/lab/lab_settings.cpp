@@ -291,20 +291,19 @@ RunSettings parse_run_settings(const json& j, const SettingsContext& ctx) {
       if (it == setters().end()) throw ApiError(400, key + ": unknown setting", key);
       it->second(s, v, ctx.caps);
     }
-    std::string flag = "--" + key;
-    std::replace(flag.begin(), flag.end(), '_', '-');
-    given.insert(flag);
+    given.insert(key);
   }
-  if (given.count("--epochs") && given.count("--iterations")) {
+  if (given.count("epochs") && given.count("iterations")) {
     throw ApiError(400, "iterations: give epochs or iterations, not both", "iterations");
   }
-  if (!s.train_points.empty() && !given.count("--data")) {
+  if (!s.train_points.empty() && !given.count("data")) {
     s.options.data.data = "points";
-    given.insert("--data");
+    given.insert("data");
   }
   try {
+    // The JSON keys are the settings' names, as apply_preset_defaults() asks.
     apply_preset_defaults(
-        s.options, [&](const char* flag) { return given.count(flag) > 0; }, seed_settings);
+        s.options, [&](const char* field) { return given.count(field) > 0; }, seed_settings);
     validate(s.options.sgd);
     if (!(s.options.clip_grad_norm >= 0)) {
       throw FieldError("clip_grad_norm", "must be >= 0 (0 = off)");

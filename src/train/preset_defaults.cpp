@@ -27,31 +27,31 @@ PresetDefaults seed_2d_recommended() {
 std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool seed_settings) {
   if (preset == "seed-2d") return seed_settings ? seed_2d_seed_settings() : seed_2d_recommended();
   if (seed_settings) {
-    throw UsageError(
-        "--seed-settings: only for --preset seed-2d (the other presets already "
-        "default to the seed's settings)");
+    throw FieldError("seed_settings",
+                     "only for --preset seed-2d (the other presets already default to the "
+                     "seed's settings)");
   }
   return std::nullopt;
 }
 
-void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* flag)>& given,
+void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* field)>& given,
                            bool seed_settings) {
   if (!t.arch.empty()) {
-    if (seed_settings) throw UsageError("--seed-settings: only with --preset seed-2d, not --arch");
+    if (seed_settings) throw FieldError("seed_settings", "only with --preset seed-2d, not --arch");
     return;
   }
   const auto d = preset_defaults(t.preset, seed_settings);
   if (!d) return;
-  const auto unset = [&](const char* flag) { return !given(flag); };
-  if (unset("--data")) t.data.data = d->data;
-  if (unset("--epochs") && unset("--iterations")) t.epochs = d->epochs;
-  if (unset("--batch-size")) t.batch_size = d->batch_size;
-  if (unset("--lr")) t.sgd.lr = d->lr;
-  if (unset("--momentum")) t.sgd.momentum = d->momentum;
-  if (unset("--init")) t.init = d->init;
-  if (unset("--clip-grad-norm")) t.clip_grad_norm = d->clip_grad_norm;
-  if (unset("--standardize") && unset("--no-standardize")) t.standardize = d->standardize;
-  if (unset("--checkpoint-every")) t.checkpoint_every = d->checkpoint_every;
+  const auto unset = [&](const char* field) { return !given(field); };
+  if (unset("data")) t.data.data = d->data;
+  if (unset("epochs") && unset("iterations")) t.epochs = d->epochs;
+  if (unset("batch_size")) t.batch_size = d->batch_size;
+  if (unset("lr")) t.sgd.lr = d->lr;
+  if (unset("momentum")) t.sgd.momentum = d->momentum;
+  if (unset("init")) t.init = d->init;
+  if (unset("clip_grad_norm")) t.clip_grad_norm = d->clip_grad_norm;
+  if (unset("standardize")) t.standardize = d->standardize;
+  if (unset("checkpoint_every")) t.checkpoint_every = d->checkpoint_every;
 }
 
 }  // namespace handgrad

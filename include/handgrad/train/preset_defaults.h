@@ -29,15 +29,17 @@ PresetDefaults seed_2d_seed_settings();
 // gradient norm clipped at 0.5: the seed-2d default.
 PresetDefaults seed_2d_recommended();
 
-// nullopt for presets that keep the trainer's own defaults.
+// nullopt for presets that keep the trainer's own defaults. Throws
+// FieldError("seed_settings") when seed_settings is asked of another preset.
 std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool seed_settings);
 
-// Applies the preset's defaults to every setting whose flag was not given
-// (given("--lr") says whether it was); given values always win. `handgrad
-// train` and the lab's JSON settings both go through here, so the same
-// settings make the same run. Throws UsageError for --seed-settings without
-// --preset seed-2d.
-void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* flag)>& given,
+// Applies the preset's defaults to every setting that was not given
+// (given("batch_size") says whether it was; settings are named as
+// TrainOptions' fields, the flags without dashes); given values always win.
+// `handgrad train` and the lab's JSON settings both go through here, so the
+// same settings make the same run. Throws FieldError("seed_settings") for
+// seed_settings without the seed-2d preset.
+void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* field)>& given,
                            bool seed_settings);
 
 }  // namespace handgrad

@@ -1,48 +1,48 @@
-// THE place the lab learns which layers exist. Until the layer table of
-// DESIGN.md lands this lists the layers make_layer() knows; then it becomes
-// one loop over layer_table() (name, category, summary, args), and every new
-// activation appears in the page's dropdown with no other change.
+// THE place the lab learns which layers exist: one loop over the layer table
+// (layers/layer.h), so every layer added to the table appears in the page's
+// editor, and every activation in its dropdown, with no change here.
 #include "lab_layers.h"
 
-#include "handgrad/model/presets.h"
 #include "handgrad/data/generators.h"
+#include "handgrad/layers/layer.h"
+#include "handgrad/model/presets.h"
 
 namespace handgrad::lab {
 
 using nlohmann::json;
 
+namespace {
+
+// One argument: its default (null: required; "same_as": the default is that
+// argument's value), its range and whether it is an integer.
+json arg_json(const LayerDef& d, const ArgDef& a) {
+  json j = {{"name", a.name},
+            {"integer", a.integer},
+            {"required", !a.dflt && a.same_as < 0},
+            {"default", a.dflt ? json(*a.dflt) : json(nullptr)},
+            {"min", a.min},
+            {"max", a.max},
+            {"min_exclusive", a.min_exclusive},
+            {"max_exclusive", a.max_exclusive},
+            {"help", a.help}};
+  if (a.same_as >= 0) j["same_as"] = d.args[static_cast<size_t>(a.same_as)].name;
+  return j;
+}
+
+}  // namespace
+
 json layer_list() {
-  const auto arg = [](const char* name, bool required) {
-    return json{{"name", name}, {"integer", true}, {"required", required}};
-  };
-  json layers = json::array({
-      {{"name", "conv"},
-       {"category", "conv"},
-       {"summary", "2-D convolution (out, kernel[, stride[, pad]])"},
-       {"args",
-        {arg("out_channels", true), arg("kernel", true), arg("stride", false),
-         arg("padding", false)}}},
-      {{"name", "maxpool"},
-       {"category", "pooling"},
-       {"summary", "max pooling (kernel[, stride])"},
-       {"args", {arg("kernel", true), arg("stride", false)}}},
-      {{"name", "flatten"},
-       {"category", "shape"},
-       {"summary", "(C, H, W) -> (C*H*W)"},
-       {"args", json::array()}},
-      {{"name", "linear"},
-       {"category", "dense"},
-       {"summary", "fully connected (out_features)"},
-       {"args", {arg("out_features", true)}}},
-      {{"name", "relu"},
-       {"category", "activation"},
-       {"summary", "max(0, x)"},
-       {"args", json::array()}},
-      {{"name", "identity"},
-       {"category", "activation"},
-       {"summary", "x (a linear activation)"},
-       {"args", json::array()}},
-  });
+  json layers = json::array();
+  for (const LayerDef* d : layer_table()) {
+    json args = json::array();
+    for (const ArgDef& a : d->args) args.push_back(arg_json(*d, a));
+    layers.push_back({{"name", d->name},
+                      {"category", d->category},
+                      {"summary", d->summary},
+                      {"args", args},
+                      {"torch", d->torch},
+                      {"math", d->math}});
+  }
   json presets = json::array();
   for (const Preset& p : handgrad::presets()) {
     presets.push_back(
@@ -50,10 +50,12 @@ json layer_list() {
   }
   json gens = json::array();
   for (const std::string& g : generator_names()) gens.push_back(g);
+  json inits = json::array();
+  for (Init i : {Init::torch, Init::he, Init::xavier}) inits.push_back(init_name(i));
   return {{"layers", layers},
           {"presets", presets},
           {"optimizers", json::array({"sgd"})},
-          {"inits", json::array({"torch", "he", "xavier"})},
+          {"inits", inits},
           {"generators", gens},
           {"image_data", json::array({"mnist", "fashion-mnist"})}};
 }

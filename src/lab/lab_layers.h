@@ -6,8 +6,10 @@
 
 namespace handgrad::lab {
 
-// {"layers": [{"name", "category", "summary", "args"}...], "presets": [...],
-//  "optimizers": [...], "inits": [...], "data": [...]}
+// {"layers": [{"name", "category", "summary", "args": [{"name", "integer",
+//  "required", "default", "min", "max", ...}], "torch", "math"}...] (the
+//  layer table), "presets": [...], "optimizers": [...], "inits": [...],
+//  "generators": [...], "image_data": [...]}
 nlohmann::json layer_list();
 
 }  // namespace handgrad::lab

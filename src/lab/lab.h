@@ -27,7 +27,8 @@ struct LabOptions {
 
 class LabServer {
  public:
-  // Validates the options and opens --model (Error naming the flag).
+  // Validates the options and opens --model (FieldError naming the option:
+  // port, token, data_dir, model).
   explicit LabServer(LabOptions options);
   ~LabServer();  // stop()
   LabServer(const LabServer&) = delete;

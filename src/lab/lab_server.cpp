@@ -168,13 +168,13 @@ void LabServer::Impl::serve_asset(const Request& req, Response& res) {
 }
 
 LabServer::LabServer(LabOptions o) : impl_(std::make_unique<Impl>()) {
-  if (o.port < 0 || o.port > 65535) throw UsageError("--port: must be in [0, 65535]");
+  if (o.port < 0 || o.port > 65535) throw FieldError("port", "must be in [0, 65535]");
   if (o.token.empty()) o.token = random_token();
-  if (o.token.size() < 8) throw UsageError("--token: at least 8 characters");
+  if (o.token.size() < 8) throw FieldError("token", "at least 8 characters");
   if (o.out_dir.empty()) o.out_dir = "runs/lab-" + utc_stamp();
   o.out_dir = std::filesystem::absolute(o.out_dir).lexically_normal().string();
   if (!o.data_dir.empty() && !std::filesystem::is_directory(o.data_dir)) {
-    throw UsageError("--data-dir: '" + o.data_dir + "' is not a folder");
+    throw FieldError("data_dir", "'" + o.data_dir + "' is not a folder");
   }
   impl_->o = o;
   impl_->state = std::make_unique<LabState>(impl_->o);
@@ -185,7 +185,7 @@ LabServer::LabServer(LabOptions o) : impl_(std::make_unique<Impl>()) {
     try {
       impl_->state->open_model_file(file, "model", std::filesystem::path(o.model).filename());
     } catch (const Error& e) {
-      throw UsageError(std::string("--model: ") + e.what());
+      throw FieldError("model", e.what());
     }
   }
 }

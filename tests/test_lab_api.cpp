@@ -1,9 +1,11 @@
 // The lab's guards, through its HTTP API: token, Host, traversal, body size,
-// settings errors, caps, and many clients and streams at once.
+// settings errors, caps, and many clients and streams at once; and the layer
+// list the page's editor offers, which is the layer table's.
 #include <atomic>
 #include <future>
 #include <vector>
 
+#include "handgrad/layers/layer.h"
 #include "lab_util.h"
 
 namespace handgrad {
@@ -104,6 +106,12 @@ TEST(LabApi, BadSettingsNameTheField) {
   };
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"lr", -1}}, 400), "lr");
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"batch_size", 0}}, 400), "batch_size");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"momentum", -0.5}}, 400), "momentum");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"clip_grad_norm", -1}}, 400), "clip_grad_norm");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"normalize", true}}, 400), "normalize");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"test_fraction", 1.5}}, 400), "test_fraction");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"seed_settings", true}, {"arch", "linear(2)"}}, 400),
+            "seed_settings");
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"data_dir", "/etc"}}, 400), "data_dir");
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"init", "/etc/passwd"}}, 400), "init");
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"data", "/etc/passwd.csv"}}, 400), "data");
@@ -228,6 +236,33 @@ TEST(LabApi, StreamsAreCapped) {
   EXPECT_EQ(fourth->status, 429) << fourth->body;
   release = true;
   for (auto& f : held) f.get();
+}
+
+// GET /api/layers lists exactly the layer table, with each layer's category
+// (the activation dropdown) and its arguments' defaults.
+TEST(LabApi, LayersAreTheLayerTable) {
+  LabFixture lab("layers");
+  const json j = testing::json_of(lab.client()->Get("/api/layers"));
+  ASSERT_EQ(j["layers"].size(), layer_table().size()) << j["layers"].dump();
+  for (size_t i = 0; i < layer_table().size(); ++i) {
+    const LayerDef& d = *layer_table()[i];
+    const json& l = j["layers"][i];
+    EXPECT_EQ(l["name"], d.name);
+    EXPECT_EQ(l["category"], d.category);
+    EXPECT_EQ(l["summary"], d.summary);
+    ASSERT_EQ(l["args"].size(), d.args.size()) << d.name;
+    for (size_t a = 0; a < d.args.size(); ++a) {
+      EXPECT_EQ(l["args"][a]["name"], d.args[a].name);
+      EXPECT_EQ(l["args"][a]["required"], !d.args[a].dflt && d.args[a].same_as < 0);
+      if (d.args[a].dflt) {
+        EXPECT_EQ(l["args"][a]["default"].get<double>(), *d.args[a].dflt);
+      }
+    }
+  }
+  bool relu = false;
+  for (const json& l : j["layers"])
+    relu = relu || (l["name"] == "relu" && l["category"] == "activation");
+  EXPECT_TRUE(relu) << "the playground's default activation";
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // identity: y = x, the seed's "linear activation" (eq. 11, a_3 = z_3);
-// docs/math.md#identity. It has no fast lowering: the plan runs the copies
-// below.
+// docs/math.md#identity. The reference copies; the fast plan passes the
+// same buffer on.
 #include <algorithm>
 
-#include "handgrad/layers/layer.h"
+#include "layers/op.h"
 
 namespace handgrad {
 
@@ -23,10 +23,31 @@ class Identity final : public Layer<T> {
   void backward(const Pass<T>& p, const T*, const T*, const T* dout, T* din, T*) const override {
     if (din) std::copy(dout, dout + static_cast<size_t>(p.n) * numel(this->in_dims()), din);
   }
+  std::unique_ptr<Op<T>> lower(const KernelTable&) const override;
 
  protected:
   Dims shape(const Dims& in) const override { return in; }
 };
+
+// Output = input; dout passes through to the op before unchanged.
+class IdentityOp final : public Op<float> {
+ public:
+  bool alias() const override { return true; }
+  void forward(const Pass<float>&, const float* in, OpBuffers<float>& w) const override {
+    w.out_ptr = in;
+  }
+  void backward(const Pass<float>&, const float*, const float*, size_t, OpBuffers<float>&, float*,
+                DinTarget<float>) const override {}
+};
+
+template <class T>
+std::unique_ptr<Op<T>> Identity<T>::lower(const KernelTable&) const {
+  if constexpr (std::is_same_v<T, float>) {
+    return std::make_unique<IdentityOp>();
+  } else {
+    return nullptr;
+  }
+}
 
 }  // namespace
 

@@ -107,9 +107,17 @@ class MaxPoolOp final : public Op<float> {
       : k_(k), win_(k_), s_(s), C_(in[0]), H_(in[1]), W_(in[2]), Ho_(out[1]), Wo_(out[2]) {
     in_planes_ = Planes{static_cast<size_t>(H_) * W_, W_};
   }
-  bool absorb(Pointwise a, bool) override {
-    if (a != Pointwise::relu || relu_) return false;
-    relu_ = true;  // max and ReLU commute, so either order is one pass
+  // A non-decreasing activation commutes with max, so either order is one
+  // pass: ReLU inside the kernel, any other applied to the pooled output
+  // (a quarter of the values for 2x2 windows).
+  bool absorb(const Pointwise& a, bool) override {
+    if (a.relu) {
+      if (relu_) return false;  // a second ReLU stays its own op
+      relu_ = true;
+      return true;
+    }
+    if (!a.monotone || !a.fwd || !a.bwd || act_.fwd) return false;
+    act_ = a;
     return true;
   }
   bool reads_strided_input() const override { return true; }
@@ -124,6 +132,7 @@ class MaxPoolOp final : public Op<float> {
     w.idx.resize(out_size * p.n);
     k_.maxpool_fwd(in, p.n * C_, H_, in_planes_.row, static_cast<int>(in_planes_.plane), win_, s_,
                    relu_, w.out.data(), w.idx.data(), Ho_, Wo_);
+    if (act_.fwd) act_.fwd(w.out.data(), w.out.data(), out_size * p.n);
     w.out_ptr = w.out.data();
   }
 
@@ -131,13 +140,17 @@ class MaxPoolOp final : public Op<float> {
   // layout) when the plan handed its planes on, else to w.din (dense).
   void backward(const Pass<float>& p, const float*, const float* dout, size_t dout_plane,
                 OpBuffers<float>& w, float*, DinTarget<float> into) const override {
+    if (!strided_in_ && !grad_in) return;  // nothing before needs a gradient
+    if (act_.bwd) {
+      dout = through_activation(dout, dout_plane, p.n, w);
+      dout_plane = 0;
+    }
     const int dstride = dout_plane ? static_cast<int>(dout_plane) : Ho_ * Wo_;
     if (strided_in_) {
       k_.maxpool_bwd(dout, dstride, w.out.data(), w.idx.data(), p.n * C_, H_, in_planes_.row,
                      static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_, relu_, into.data);
       return;
     }
-    if (!grad_in) return;
     w.din.resize(in_size * p.n);
     k_.maxpool_bwd(dout, dstride, w.out.data(), w.idx.data(), p.n * C_, H_, W_, H_ * W_, win_, s_,
                    Ho_, Wo_, relu_, w.din.data());
@@ -146,10 +159,27 @@ class MaxPoolOp final : public Op<float> {
   }
 
  private:
+  // dout * f'(pooled input) from the pooled output, into scratch[0] (dense).
+  const float* through_activation(const float* dout, size_t dout_plane, int n,
+                                  OpBuffers<float>& w) const {
+    Buffer<float>& g = w.scratch[0];
+    g.resize(out_size * n);
+    const size_t plane = static_cast<size_t>(Ho_) * Wo_;
+    if (dout_plane == 0 || dout_plane == plane) {
+      act_.bwd(w.out.data(), dout, g.data(), out_size * n);
+      return g.data();
+    }
+    for (size_t pl = 0; pl < static_cast<size_t>(n) * C_; ++pl) {
+      act_.bwd(w.out.data() + pl * plane, dout + pl * dout_plane, g.data() + pl * plane, plane);
+    }
+    return g.data();
+  }
+
   const KernelTable& k_;
   int win_, s_, C_, H_, W_, Ho_, Wo_;
   Planes in_planes_;
   bool relu_ = false, strided_in_ = false;
+  Pointwise act_;  // a non-ReLU activation folded in (act_.fwd == nullptr: none)
 };
 
 template <class T>

@@ -16,8 +16,18 @@
 
 namespace handgrad {
 
-// A pointwise activation that a neighbour can fold into its own pass.
-enum class Pointwise { none, relu };
+// A pointwise activation y = f(x) that a neighbour can fold into its own
+// pass. An activation op offers one (Op::pointwise); a max-pool absorbs a
+// non-decreasing one on either side, since max(f(a), f(b)) = f(max(a, b)).
+struct Pointwise {
+  const char* name = "";
+  bool relu = false;      // ReLU: the pool kernels apply it themselves
+  bool monotone = false;  // non-decreasing
+  // y (m) = f(x); may work in place.
+  void (*fwd)(const float* x, float* y, size_t m) = nullptr;
+  // din (m) = dout * f'(x), computed from y = f(x); nullptr if f' needs x.
+  void (*bwd)(const float* y, const float* dout, float* din, size_t m) = nullptr;
+};
 
 // Where the plan wants an op's dL/d(input) written: into the producer's own
 // buffer, in the producer's layout.
@@ -48,10 +58,11 @@ class Op {
   virtual bool reference() const { return false; }
 
   // --- fusion hooks; the defaults decline everything
-  // A pointwise activation a neighbour may absorb.
-  virtual Pointwise pointwise() const { return Pointwise::none; }
-  // Folds activation `a` in (before: it comes first). The plan then drops a's op.
-  virtual bool absorb(Pointwise /*a*/, bool /*before*/) { return false; }
+  // A pointwise activation a neighbour may absorb (nullptr: none).
+  virtual const Pointwise* pointwise() const { return nullptr; }
+  // Folds activation `a` in (before: it comes first); keep a copy, the plan
+  // then drops a's op.
+  virtual bool absorb(const Pointwise& /*a*/, bool /*before*/) { return false; }
   // The output is the input itself (flatten): dout passes through unchanged.
   virtual bool alias() const { return false; }
   // Forward hand-off: the producer offers its output as strided planes; a

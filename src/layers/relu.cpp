@@ -38,8 +38,13 @@ class ReLU final : public Layer<T> {
 
 class ReluOp final : public Op<float> {
  public:
-  explicit ReluOp(const KernelTable& k) : k_(k) {}
-  Pointwise pointwise() const override { return Pointwise::relu; }
+  explicit ReluOp(const KernelTable& k) : k_(k) {
+    pw_.name = "relu";
+    pw_.relu = pw_.monotone = true;
+    pw_.fwd = k.relu_fwd;
+    pw_.bwd = k.relu_bwd;
+  }
+  const Pointwise* pointwise() const override { return &pw_; }
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
     w.out.resize(out_size * p.n + kSlack);
     k_.relu_fwd(in, w.out.data(), out_size * p.n);
@@ -57,6 +62,7 @@ class ReluOp final : public Op<float> {
 
  private:
   const KernelTable& k_;
+  Pointwise pw_;
 };
 
 template <class T>

@@ -49,7 +49,17 @@ std::string number(double v) {
   return buf;
 }
 
-std::string usage(const LayerDef& d) {
+std::string usage_args(const LayerDef& d);
+
+}  // namespace
+
+std::string layer_grammar(const LayerDef& d) {
+  return d.args.empty() ? d.name : d.name + usage_args(d);
+}
+
+namespace {
+
+std::string usage_args(const LayerDef& d) {
   std::string s = "(";
   size_t optional = 0;
   for (size_t i = 0; i < d.args.size(); ++i) {
@@ -102,7 +112,7 @@ std::unique_ptr<Layer<T>> make_layer(const std::string& name, const std::vector<
   size_t required = 0;
   for (const ArgDef& a : d->args) required += !a.dflt && a.same_as < 0;
   if (given.size() < required || given.size() > d->args.size()) {
-    throw UsageError("layer '" + name + "' takes " + usage(*d) + ", got " +
+    throw UsageError("layer '" + name + "' takes " + usage_args(*d) + ", got " +
                      std::to_string(given.size()) + " argument(s)");
   }
   std::vector<double> args = given;

@@ -92,12 +92,12 @@ void Plan<T>::fuse() {
   for (size_t i = 0; i + 1 < ops_.size();) {
     Op<T>& a = *ops_[i];
     Op<T>& b = *ops_[i + 1];
-    if (a.pointwise() != Pointwise::none && b.absorb(a.pointwise(), true)) {
+    if (a.pointwise() && b.absorb(*a.pointwise(), true)) {
       b.first = a.first;
       b.in_size = a.in_size;
       b.name = a.name + "+" + b.name;
       ops_.erase(ops_.begin() + static_cast<long>(i));
-    } else if (b.pointwise() != Pointwise::none && a.absorb(b.pointwise(), false)) {
+    } else if (b.pointwise() && a.absorb(*b.pointwise(), false)) {
       a.last = b.last;
       a.out_size = b.out_size;
       a.name += "+" + b.name;

@@ -94,6 +94,8 @@ struct LayerDef {
 const std::vector<const LayerDef*>& layer_table();
 // nullptr when unknown.
 const LayerDef* find_layer(const std::string& name);
+// "conv(out_channels, kernel[, stride[, padding]])"
+std::string layer_grammar(const LayerDef& d);
 
 template <class T>
 class Layer {

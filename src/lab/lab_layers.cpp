@@ -13,19 +13,20 @@ using nlohmann::json;
 
 namespace {
 
-// One argument: its default (null: required; "same_as": the default is that
-// argument's value), its range and whether it is an integer.
-json arg_json(const LayerDef& d, const ArgDef& a) {
+// One argument: its default (null: required; default_same_as: the index of
+// the argument whose value is the default), its range, whether it is an
+// integer. The same fields as `handgrad layers --json` (a test compares).
+json arg_json(const ArgDef& a) {
   json j = {{"name", a.name},
             {"integer", a.integer},
-            {"required", !a.dflt && a.same_as < 0},
-            {"default", a.dflt ? json(*a.dflt) : json(nullptr)},
             {"min", a.min},
             {"max", a.max},
             {"min_exclusive", a.min_exclusive},
             {"max_exclusive", a.max_exclusive},
             {"help", a.help}};
-  if (a.same_as >= 0) j["same_as"] = d.args[static_cast<size_t>(a.same_as)].name;
+  j["default"] = a.dflt ? json(*a.dflt) : json(nullptr);
+  if (a.same_as >= 0) j["default_same_as"] = a.same_as;
+  j["required"] = !a.dflt && a.same_as < 0;
   return j;
 }
 
@@ -35,8 +36,9 @@ json layer_list() {
   json layers = json::array();
   for (const LayerDef* d : layer_table()) {
     json args = json::array();
-    for (const ArgDef& a : d->args) args.push_back(arg_json(*d, a));
+    for (const ArgDef& a : d->args) args.push_back(arg_json(a));
     layers.push_back({{"name", d->name},
+                      {"grammar", layer_grammar(*d)},
                       {"category", d->category},
                       {"summary", d->summary},
                       {"args", args},

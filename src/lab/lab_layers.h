@@ -6,10 +6,10 @@
 
 namespace handgrad::lab {
 
-// {"layers": [{"name", "category", "summary", "args": [{"name", "integer",
-//  "required", "default", "min", "max", ...}], "torch", "math"}...] (the
-//  layer table), "presets": [...], "optimizers": [...], "inits": [...],
-//  "generators": [...], "image_data": [...]}
+// {"layers": [...], "presets": [...], "optimizers": [...], "inits": [...],
+//  "generators": [...], "image_data": [...]}; "layers" is the layer table
+// as `handgrad layers --json` prints it (name, grammar, category, summary,
+// args with defaults and ranges, torch, math).
 nlohmann::json layer_list();
 
 }  // namespace handgrad::lab

@@ -156,9 +156,10 @@ def test_page_loads_without_console_errors(t):
     errors = console_errors(t.driver)
     assert not errors, f"console errors: {errors}"
     assert t.driver.find_element(By.ID, "p-cmd").text.startswith("handgrad train --preset seed-2d")
-    # The activation dropdown is fed from the server's layer list.
+    # The activation dropdown lists exactly the layer table's activations.
     acts = [o.text for o in t.driver.find_elements(By.CSS_SELECTOR, "#p-act option")]
-    assert "relu" in acts and "identity" in acts, acts
+    table = [l["name"] for l in t.lab.api("GET", "/api/layers")["layers"] if l["category"] == "activation"]
+    assert acts == table and "relu" in acts, (acts, table)
 
 
 def test_playground_trains_moons(t):

@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 // GET /api/layers lists exactly the layer table, with each layer's category
-// (the activation dropdown) and its arguments' defaults.
+// (the activation dropdown) and its arguments' defaults, as the CLI does.
 TEST(LabApi, LayersAreTheLayerTable) {
   LabFixture lab("layers");
   const json j = json_of(lab.client()->Get("/api/layers"));
@@ -30,6 +30,10 @@ TEST(LabApi, LayersAreTheLayerTable) {
       }
     }
   }
+  // The same table, field for field, as `handgrad layers --json` prints it.
+  const CliResult cli = run_cli("layers --json");
+  ASSERT_EQ(cli.code, 0) << cli.err;
+  EXPECT_EQ(j["layers"], json::parse(cli.out)["layers"]);
   bool relu = false;
   for (const json& l : j["layers"])
     relu = relu || (l["name"] == "relu" && l["category"] == "activation");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "handgrad/core/error.h"
 #include "handgrad/train/evaluate.h"
 #include "lab_error.h"
 
@@ -96,10 +97,12 @@ void LabRun::worker() {
       restart();
       continue;
     } catch (const std::exception& e) {
+      // A setting the library refuses is named by its field, as in the API's errors.
+      const auto* f = dynamic_cast<const FieldError*>(&e);
       std::lock_guard lk(mu_);
       state_ = "error";
       playing_ = false;
-      message_ = e.what();
+      message_ = f ? f->field() + ": " + e.what() : e.what();
       push_event("error");
     }
     // Finished or failed: wait for a reset (train again) or the end.

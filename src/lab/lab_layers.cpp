@@ -6,6 +6,7 @@
 #include "handgrad/data/generators.h"
 #include "handgrad/layers/layer.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
 
 namespace handgrad::lab {
 
@@ -52,14 +53,13 @@ json layer_list() {
   }
   json gens = json::array();
   for (const std::string& g : generator_names()) gens.push_back(g);
+  json optimizers = json::array();
+  for (const OptimizerDef* d : optimizer_table()) optimizers.push_back(d->name);
   json inits = json::array();
   for (Init i : {Init::torch, Init::he, Init::xavier}) inits.push_back(init_name(i));
-  return {{"layers", layers},
-          {"presets", presets},
-          {"optimizers", json::array({"sgd"})},
-          {"inits", inits},
-          {"generators", gens},
-          {"image_data", json::array({"mnist", "fashion-mnist"})}};
+  return {{"layers", layers},         {"presets", presets},
+          {"optimizers", optimizers}, {"inits", inits},
+          {"generators", gens},       {"image_data", json::array({"mnist", "fashion-mnist"})}};
 }
 
 }  // namespace handgrad::lab

@@ -15,7 +15,10 @@
 #include "handgrad/data/idx.h"
 #include "handgrad/layers/arch.h"
 #include "handgrad/layers/layer.h"
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
+#include "handgrad/optim/schedule.h"
 #include "handgrad/train/preset_defaults.h"
 #include "lab_error.h"
 
@@ -101,14 +104,36 @@ const std::map<std::string, Setter>& setters() {
        [](RunSettings& s, const json& v, const Caps& c) {
          s.options.batch_size = static_cast<int>(integer(v, "batch_size", 1, c.max_batch));
        }},
+      {"optimizer", [](RunSettings& s, const json& v,
+                       const Caps&) { s.options.optim.optimizer = text(v, "optimizer"); }},
       {"lr",
-       [](RunSettings& s, const json& v, const Caps&) { s.options.sgd.lr = number(v, "lr"); }},
+       [](RunSettings& s, const json& v, const Caps&) { s.options.optim.lr = number(v, "lr"); }},
       {"momentum", [](RunSettings& s, const json& v,
-                      const Caps&) { s.options.sgd.momentum = number(v, "momentum"); }},
-      {"weight_decay", [](RunSettings& s, const json& v,
-                          const Caps&) { s.options.sgd.weight_decay = number(v, "weight_decay"); }},
+                      const Caps&) { s.options.optim.momentum = number(v, "momentum"); }},
+      {"weight_decay",
+       [](RunSettings& s, const json& v, const Caps&) {
+         s.options.optim.weight_decay = number(v, "weight_decay");
+       }},
       {"nesterov", [](RunSettings& s, const json& v,
-                      const Caps&) { s.options.sgd.nesterov = boolean(v, "nesterov"); }},
+                      const Caps&) { s.options.optim.nesterov = boolean(v, "nesterov"); }},
+      {"beta1", [](RunSettings& s, const json& v,
+                   const Caps&) { s.options.optim.beta1 = number(v, "beta1"); }},
+      {"beta2", [](RunSettings& s, const json& v,
+                   const Caps&) { s.options.optim.beta2 = number(v, "beta2"); }},
+      {"eps",
+       [](RunSettings& s, const json& v, const Caps&) { s.options.optim.eps = number(v, "eps"); }},
+      {"alpha", [](RunSettings& s, const json& v,
+                   const Caps&) { s.options.optim.alpha = number(v, "alpha"); }},
+      {"loss",
+       [](RunSettings& s, const json& v, const Caps&) { s.options.loss = text(v, "loss"); }},
+      {"lr_schedule", [](RunSettings& s, const json& v,
+                         const Caps&) { s.options.schedule.lr_schedule = text(v, "lr_schedule"); }},
+      {"lr_gamma", [](RunSettings& s, const json& v,
+                      const Caps&) { s.options.schedule.lr_gamma = number(v, "lr_gamma"); }},
+      {"lr_step_epochs",
+       [](RunSettings& s, const json& v, const Caps&) {
+         s.options.schedule.lr_step_epochs = number(v, "lr_step_epochs");
+       }},
       {"seed",
        [](RunSettings& s, const json& v, const Caps&) {
          s.options.seed = static_cast<uint64_t>(integer(v, "seed", 0, 1L << 52));
@@ -269,6 +294,31 @@ Dims input_of(const RunSettings& s) {
   return s.image_data ? Dims{1, 28, 28} : Dims{2};
 }
 
+// The optimizer's settings: its kind's defaults (torch's), then the ones
+// given, as the CLI's --optimizer does. A given setting the kind does not
+// read is refused, naming it.
+void resolve_optimizer(OptimizerOptions& typed, const std::set<std::string>& given) {
+  const OptimizerDef& def = find_optimizer(typed.optimizer);
+  OptimizerOptions o = def.defaults;
+  const auto take = [&](const char* field, auto OptimizerOptions::*member) {
+    if (!given.count(field)) return;
+    const bool reads =
+        std::string(field) == "lr" ||
+        std::find(def.settings.begin(), def.settings.end(), field) != def.settings.end();
+    if (!reads) throw FieldError(field, "not a setting of optimizer " + def.name);
+    o.*member = typed.*member;
+  };
+  take("lr", &OptimizerOptions::lr);
+  take("momentum", &OptimizerOptions::momentum);
+  take("weight_decay", &OptimizerOptions::weight_decay);
+  take("nesterov", &OptimizerOptions::nesterov);
+  take("beta1", &OptimizerOptions::beta1);
+  take("beta2", &OptimizerOptions::beta2);
+  take("eps", &OptimizerOptions::eps);
+  take("alpha", &OptimizerOptions::alpha);
+  typed = o;
+}
+
 }  // namespace
 
 RunSettings parse_run_settings(const json& j, const SettingsContext& ctx) {
@@ -304,7 +354,10 @@ RunSettings parse_run_settings(const json& j, const SettingsContext& ctx) {
     // The JSON keys are the settings' names, as apply_preset_defaults() asks.
     apply_preset_defaults(
         s.options, [&](const char* field) { return given.count(field) > 0; }, seed_settings);
-    validate(s.options.sgd);
+    resolve_optimizer(s.options.optim, given);
+    validate(s.options.optim);
+    find_loss(s.options.loss);
+    validate(s.options.schedule);
     if (!(s.options.clip_grad_norm >= 0)) {
       throw FieldError("clip_grad_norm", "must be >= 0 (0 = off)");
     }
@@ -358,6 +411,40 @@ std::string exact(double v) {
   return buf;
 }
 
+// The objective's flags: what `handgrad train` needs to resolve the same
+// optimizer, loss and schedule (a setting the kind does not read is left
+// out, as train refuses it; one equal to the kind's default too, except sgd's
+// rate and momentum, which a preset would replace).
+template <class Add>
+void add_objective_args(const TrainOptions& t, const Add& add, std::vector<std::string>& a) {
+  const OptimizerOptions& o = t.optim;
+  const OptimizerDef& def = find_optimizer(o.optimizer);
+  const OptimizerOptions& d = def.defaults;
+  const auto reads = [&](const char* field) {
+    return std::find(def.settings.begin(), def.settings.end(), field) != def.settings.end();
+  };
+  if (o.optimizer != "sgd") add("--optimizer", o.optimizer);
+  add("--lr", exact(o.lr));
+  if (reads("momentum") && (o.optimizer == "sgd" || o.momentum != d.momentum)) {
+    add("--momentum", exact(o.momentum));
+  }
+  if (reads("weight_decay") && o.weight_decay != d.weight_decay) {
+    add("--weight-decay", exact(o.weight_decay));
+  }
+  if (reads("nesterov") && o.nesterov) a.push_back("--nesterov");
+  if (reads("beta1") && o.beta1 != d.beta1) add("--beta1", exact(o.beta1));
+  if (reads("beta2") && o.beta2 != d.beta2) add("--beta2", exact(o.beta2));
+  if (reads("eps") && o.eps != d.eps) add("--eps", exact(o.eps));
+  if (reads("alpha") && o.alpha != d.alpha) add("--alpha", exact(o.alpha));
+  if (t.loss != "ce") add("--loss", t.loss);
+  const ScheduleOptions ds;
+  if (t.schedule.lr_schedule != ds.lr_schedule) add("--lr-schedule", t.schedule.lr_schedule);
+  if (t.schedule.lr_schedule == "step") {
+    add("--lr-gamma", exact(t.schedule.lr_gamma));
+    add("--lr-step-epochs", exact(t.schedule.lr_step_epochs));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> train_args(const TrainOptions& o, const std::string& out) {
@@ -388,10 +475,7 @@ std::vector<std::string> train_args(const TrainOptions& o, const std::string& ou
     add("--epochs", std::to_string(o.epochs));
   }
   add("--batch-size", std::to_string(o.batch_size));
-  add("--lr", exact(o.sgd.lr));
-  add("--momentum", exact(o.sgd.momentum));
-  if (o.sgd.weight_decay != 0) add("--weight-decay", exact(o.sgd.weight_decay));
-  if (o.sgd.nesterov) a.push_back("--nesterov");
+  add_objective_args(o, add, a);
   add("--init", o.init);
   add("--clip-grad-norm", exact(o.clip_grad_norm));
   a.push_back(o.standardize ? "--standardize" : "--no-standardize");

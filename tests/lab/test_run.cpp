@@ -103,6 +103,23 @@ TEST(LabRuns, ExportIsBitIdenticalToItsTrainCommand) {
                                  {"test_fraction", 0.3},
                                  {"init", "xavier"}});
   expect_same_model_as_cli(lab, {{"preset", "seed-2d"}, {"seed_settings", true}, {"epochs", 2}});
+  // Another optimizer, loss and schedule travel into the command too.
+  expect_same_model_as_cli(lab, {{"arch", "linear(8) tanh linear(2)"},
+                                 {"data", "moons"},
+                                 {"epochs", 3},
+                                 {"optimizer", "adam"},
+                                 {"lr", 0.005},
+                                 {"beta2", 0.99},
+                                 {"loss", "mse"},
+                                 {"lr_schedule", "cosine"}});
+  expect_same_model_as_cli(lab, {{"preset", "seed-2d"},
+                                 {"epochs", 2},
+                                 {"optimizer", "rmsprop"},
+                                 {"lr", 0.002},
+                                 {"momentum", 0.3},
+                                 {"lr_schedule", "step"},
+                                 {"lr_gamma", 0.5},
+                                 {"lr_step_epochs", 1}});
 }
 
 TEST(LabRuns, ExportOfDrawnPointsIsBitIdenticalToItsTrainCommand) {

@@ -37,6 +37,13 @@ TEST(LabApi, BadSettingsNameTheField) {
       "arch");
   EXPECT_EQ(field_of({{"arch", "linear(8) relu linear("}, {"data", "moons"}}, 400), "arch");
   EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"epochs", 2}, {"iterations", 3}}, 400), "iterations");
+  // The optimizers, losses and schedules of the tables, as train's flags.
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"optimizer", "adagrad"}}, 400), "optimizer");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"optimizer", "adam"}, {"momentum", 0.5}}, 400),
+            "momentum");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"optimizer", "adam"}, {"beta2", 1.5}}, 400), "beta2");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"loss", "hinge"}}, 400), "loss");
+  EXPECT_EQ(field_of({{"preset", "seed-2d"}, {"lr_schedule", "linear"}}, 400), "lr_schedule");
   auto r = c->Post("/api/runs", "{not json", "application/json");
   EXPECT_EQ(r->status, 400);
   r = c->Post("/api/runs/nope-1/control", R"({"action":"play"})", "application/json");

@@ -20,7 +20,8 @@ const Playground = (() => {
   // ---- the setup <-> the URL hash ------------------------------------------------
   const KEYS = { data: "data", n: "n", noise: "noise", test_fraction: "tf", data_seed: "ds", act: "act",
                  arch: "arch", lr: "lr", momentum: "mom", batch_size: "bs", weight_decay: "wd",
-                 clip_grad_norm: "clip", init: "init", epochs: "ep", seed: "seed", pace: "pace" };
+                 clip_grad_norm: "clip", init: "init", epochs: "ep", seed: "seed", pace: "pace",
+                 optimizer: "opt" };
   function toHash() {
     if (document.getElementById("page-play").hidden) return;
     const q = new URLSearchParams();
@@ -101,7 +102,10 @@ const Playground = (() => {
     S.classes = classesOf(pts);
     const o = { epochs: s.epochs, batch_size: s.batch_size, lr: s.lr, momentum: s.momentum,
                 weight_decay: s.weight_decay, clip_grad_norm: s.clip_grad_norm, init: s.init,
-                standardize: s.standardize, seed: s.seed, threads: 1, pace: s.pace };
+                standardize: s.standardize, seed: s.seed, threads: 1, pace: s.pace,
+                optimizer: s.optimizer };
+    // Momentum is a setting of sgd and rmsprop only (the server refuses it elsewhere).
+    if (s.optimizer !== "sgd" && s.optimizer !== "rmsprop") delete o.momentum;
     const isSeed = !s.arch && s.act === "relu" && S.classes === 2 && s.hidden.join() === SEED_2D.join();
     if (isSeed) o.preset = "seed-2d"; else o.arch = archString();
     if (edited()) {
@@ -333,7 +337,8 @@ const Playground = (() => {
     $("p-lr").value = s.lr; $("p-mom").value = s.momentum; $("p-batch").value = s.batch_size;
     $("p-wd").value = s.weight_decay; $("p-clip").value = s.clip_grad_norm; $("p-init").value = s.init;
     $("p-std").checked = s.standardize; $("p-epochs").value = s.epochs; $("p-seed").value = s.seed;
-    $("p-act").value = s.act; $("p-pace").value = String(s.pace);
+    $("p-act").value = s.act; $("p-pace").value = String(s.pace); $("p-opt").value = s.optimizer;
+    $("p-mom").disabled = s.optimizer !== "sgd" && s.optimizer !== "rmsprop";
     $("p-nlayers").textContent = s.arch ? "?" : s.hidden.length;
     if (document.activeElement !== $("p-arch")) $("p-arch").value = archString();
   }
@@ -413,6 +418,7 @@ const Playground = (() => {
     for (const [id, key, int] of [["p-lr", "lr"], ["p-mom", "momentum"], ["p-batch", "batch_size", true],
                                   ["p-wd", "weight_decay"], ["p-clip", "clip_grad_norm"], ["p-epochs", "epochs", true],
                                   ["p-seed", "seed", true]]) bindNumber(id, key, int);
+    $("p-opt").onchange = () => { S.setup.optimizer = $("p-opt").value; scheduleRebuild(false); };
     $("p-init").onchange = () => { S.setup.init = $("p-init").value; scheduleRebuild(false); };
     $("p-std").onchange = () => { S.setup.standardize = $("p-std").checked; scheduleRebuild(false); };
     $("p-act").onchange = () => { S.setup.act = $("p-act").value; S.setup.arch = ""; scheduleRebuild(false); };

@@ -8,6 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake make pkg-config git ca-certificates \
+  libcpp-httplib-dev chromium chromium-driver python3-selenium \
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
   libcairo2-dev zlib1g-dev libcurl4-openssl-dev \
   python3-torch python3-numpy clang libclang-rt-14-dev \

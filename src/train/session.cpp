@@ -151,7 +151,7 @@ struct Session::Impl {
   TrainResult res;
   long last_ckpt = -1;
   EvalResult last_eval;
-  double since_eval_seconds = 0, curve_sum = 0;
+  double since_eval_seconds = 0, curve_sum = 0, last_loss = NAN;
   long since_eval_samples = 0, curve_count = 0, step = 0, in_epoch = 0;
   std::vector<float> xb;
   std::vector<int> yb, perm;
@@ -345,6 +345,7 @@ void Session::Impl::advance() {
 
 // Counters, the loss curve and the progress line after a step.
 void Session::Impl::bookkeep(double loss, int n, double dt) {
+  last_loss = loss;
   st.train_seconds += dt;
   since_eval_seconds += dt;
   since_eval_samples += n;
@@ -475,6 +476,15 @@ long Session::total_steps() const {
 }
 long Session::steps_per_epoch() const {
   return impl_->spe;
+}
+long Session::samples() const {
+  return impl_->st.samples;
+}
+double Session::train_seconds() const {
+  return impl_->st.train_seconds;
+}
+double Session::last_loss() const {
+  return impl_->last_loss;
 }
 void Session::advance() {
   if (finished()) throw Error("the run has finished: no step left");

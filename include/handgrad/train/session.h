@@ -34,6 +34,9 @@ class Session {
   long step() const;         // steps done
   long total_steps() const;  // steps the run will take
   long steps_per_epoch() const;
+  long samples() const;          // training samples the steps so far have seen
+  double train_seconds() const;  // time spent in steps so far (evaluations excluded)
+  double last_loss() const;      // the last step's mean loss (NaN before the first)
 
   // One optimizer step, then the evaluation and checkpoint due after it.
   // Throws Error naming the step when the loss stops being finite (the last

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,8 @@
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
+#include "handgrad/optim/schedule.h"
 #include "handgrad/train/evaluate.h"
 #include "outputs.h"
 #include "progress.h"
@@ -35,7 +38,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kReluScanLimit = 10000;
 
 void validate_options(const TrainOptions& o) {
-  validate(o.sgd);
+  find_loss(o.loss);
+  validate(o.optim);
+  validate(o.schedule);
   if (o.batch_size < 1) {
     throw FieldError("batch_size", "must be >= 1, got " + std::to_string(o.batch_size));
   }
@@ -75,6 +80,21 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+// "adam (lr 0.001, cosine schedule), mse loss": what announce() prints.
+std::string optimizer_summary(const TrainOptions& o) {
+  const OptimizerOptions& p = o.optim;
+  std::string s = p.optimizer + " (lr " + fmt("%g", p.lr);
+  const auto& reads = find_optimizer(p.optimizer).settings;
+  const auto has = [&](const char* f) {
+    return std::find(reads.begin(), reads.end(), f) != reads.end();
+  };
+  if (has("momentum")) s += ", momentum " + fmt("%g", p.momentum);
+  if (p.weight_decay != 0) s += ", weight decay " + fmt("%g", p.weight_decay);
+  if (p.nesterov) s += ", nesterov";
+  if (o.schedule.lr_schedule != "constant") s += ", " + o.schedule.lr_schedule + " schedule";
+  return s + "), " + find_loss(o.loss).title + " loss";
 }
 
 // The settings a run uses: the given ones, or a resumed run's own with the
@@ -120,7 +140,8 @@ struct Session::Impl {
   long spe = 0, total = 0, eval_every = 0, curve_every = 0;
   int epochs_shown = 0;
   std::unique_ptr<StepRunner> runner;
-  std::unique_ptr<Sgd<float>> sgd;
+  std::unique_ptr<Optimizer<float>> opt;
+  std::optional<LrSchedule> lr_at;           // the rate of each step
   std::map<std::string, std::string> extra;  // model metadata
   // The shuffling rng is separate from the init rng (seeded differently) so
   // that the data order does not mirror the weights' random draws.
@@ -165,7 +186,9 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
   runner =
       std::make_unique<StepRunner>(*net, role.runner_threads > 0 ? role.runner_threads : o.threads);
-  sgd = std::make_unique<Sgd<float>>(net->num_params(), o.sgd, runner->kernels());
+  runner->set_loss(find_loss(o.loss));
+  opt = make_optimizer<float>(net->num_params(), o.optim, runner->kernels());
+  lr_at.emplace(o.schedule, o.optim.lr, total, spe);
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
@@ -182,6 +205,7 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   res.model_path = o.out_dir + "/model.safetensors";
   res.arch = net->arch();
   res.num_classes = net->num_classes();
+  res.loss_title = runner->loss().title;
   last_ckpt = resuming ? st.step : -1;
   // loss.png's training curve: the mean loss of every `curve_every` steps.
   curve_every = std::max(1L, total / 200);
@@ -197,8 +221,8 @@ void Session::Impl::load_run_data() {
 
 void Session::Impl::build_network() {
   label = o.arch.empty() ? o.preset : "custom";
-  const NetSpec spec = resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input,
-                                   &data.train.sample_dims);
+  const NetSpec spec =
+      resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input, &data.train.sample_dims);
   net = std::make_unique<Network<float>>(spec.arch, spec.input);
   // Flat samples (a CSV) feed an image network given by --input when the
   // sizes agree: the features are the image in row-major (C, H, W) order.
@@ -208,16 +232,22 @@ void Session::Impl::build_network() {
       d->sample_dims = spec.input;
     }
   }
-  check_data_fits(*net, data.train, "--data " + data.train.name);
-  check_data_fits(*net, data.test, "--data " + data.test.name);
+  try {
+    check_data_fits(*net, data.train, data.train.name);
+    check_data_fits(*net, data.test, data.test.name);
+  } catch (const FieldError&) {
+    throw;
+  } catch (const UsageError& e) {
+    throw FieldError("data", e.what());
+  }
 }
 
 // Steps per epoch, total steps and when to evaluate.
 void Session::Impl::schedule(const TrainOptions& given) {
   if (!o.batch_order.empty()) order = read_batch_order(o.batch_order, n_train);
   // Steps per epoch: ceil(N / B), the last batch partial; a batch-order file is one epoch.
-  spe = order.empty() ? (n_train + o.batch_size - 1) / o.batch_size
-                      : static_cast<long>(order.size());
+  spe =
+      order.empty() ? (n_train + o.batch_size - 1) / o.batch_size : static_cast<long>(order.size());
   total = o.iterations > 0 ? o.iterations : o.epochs * spe;
   if (!order.empty()) {
     total = o.iterations > 0 ? o.iterations : spe;
@@ -239,9 +269,9 @@ void Session::Impl::schedule(const TrainOptions& given) {
 // Fresh weights (a scheme or a file) and the input step, or a checkpoint's.
 void Session::Impl::init_weights() {
   if (resuming) {
-    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *sgd);
-    net->set_input_norm(input_norm_from_metadata(meta, numel(net->input_dims()),
-                                                 o.resume + "/model.safetensors"));
+    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *opt);
+    net->set_input_norm(
+        input_norm_from_metadata(meta, numel(net->input_dims()), o.resume + "/model.safetensors"));
     return;
   }
   if (o.init == "torch" || o.init == "he" || o.init == "xavier") {
@@ -249,8 +279,8 @@ void Session::Impl::init_weights() {
   } else {
     struct stat sb {};
     if (stat(o.init.c_str(), &sb) != 0) {
-      throw FieldError("init", "'" + o.init +
-                                   "' is neither torch, he, xavier nor an existing safetensors file");
+      throw FieldError(
+          "init", "'" + o.init + "' is neither torch, he, xavier nor an existing safetensors file");
     }
     load_params(read_safetensors(o.init), *net, o.init);
   }
@@ -264,12 +294,11 @@ void Session::Impl::announce() {
       "train: " + (o.arch.empty() ? o.preset + " (" + net->arch() + ")" : net->arch()) + " on " +
       data.train.name + " (" + std::to_string(n_train) + " samples, test " +
       std::to_string(data.test.size()) + "), " + std::to_string(total) + " steps of batch " +
-      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", lr " +
-      fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", init " + o.init +
-      (o.standardize ? ", standardised inputs" : "") +
-      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") +
-      ", seed " + std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " +
-      o.out_dir + (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
+      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", " +
+      optimizer_summary(o) + ", init " + o.init + (o.standardize ? ", standardised inputs" : "") +
+      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") + ", seed " +
+      std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " + o.out_dir +
+      (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
 }
 
 // The sample indices of the current step.
@@ -296,11 +325,12 @@ void Session::Impl::advance() {
   xb.resize(static_cast<size_t>(n) * ss);
   yb.resize(static_cast<size_t>(n));
   gather_batch(data.train, idx, n, xb.data(), yb.data());
+  runner->set_step_key(step_key(o.seed, static_cast<uint64_t>(step)));  // dropout masks
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
   if (!std::isfinite(loss)) diverged(loss);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
-  sgd->step(net->params(), runner->grads());
+  opt->step(net->params(), runner->grads(), lr_at->at(step));
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
   const bool epoch_end = in_epoch == spe;
   if (epoch_end) {
@@ -311,8 +341,8 @@ void Session::Impl::advance() {
   // A checkpoint (and an evaluation with it) every --checkpoint-every
   // epochs and at the end: 2-D runs have 100 tiny epochs, and fsync'ing
   // three files after each would take longer than the training.
-  const bool save = step == total || (epoch_end && o.checkpoint_every > 0 &&
-                                      (step / spe) % o.checkpoint_every == 0);
+  const bool save = step == total ||
+                    (epoch_end && o.checkpoint_every > 0 && (step / spe) % o.checkpoint_every == 0);
   if (!role.writes) return;
   if (save || step % eval_every == 0) do_eval(step);
   if (save) checkpoint(step);
@@ -365,6 +395,7 @@ void Session::Impl::do_eval(long at) {
   row.test_loss = last_eval.loss;
   row.test_accuracy = last_eval.accuracy;
   row.samples_per_second = since_eval_seconds > 0 ? since_eval_samples / since_eval_seconds : 0;
+  row.lr = lr_at->at(at - 1);
   st.history.push_back(row);
   st.eval_loss_sum = 0;
   st.eval_loss_count = 0;
@@ -382,7 +413,7 @@ void Session::Impl::checkpoint(long at) {
   st.rng = in_epoch == 0 ? rng.state() : epoch_rng;
   st.finished = at >= total;
   extra["step"] = std::to_string(at);
-  write_checkpoint(o.out_dir, *net, *sgd, o, st, extra);
+  write_checkpoint(o.out_dir, *net, *opt, o, st, extra);
   last_ckpt = at;
 }
 
@@ -416,22 +447,23 @@ TrainResult Session::Impl::finish() {
   if (!role.writes) return res;
   report_dead_units();
   const int k = net->num_classes();
-  const double chance = std::log(static_cast<double>(k));
+  const LossDef& loss = runner->loss();
+  const double chance = loss.chance(k);
   if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4f", res.final_train_loss) +
-                           " is stuck near log(" + std::to_string(k) +
-                           ") = " + fmt("%.4f", chance) +
-                           ", the loss of guessing uniformly: the network has not learned");
+                           " is stuck near " + fmt("%.4f", chance) + ", the loss of " +
+                           loss.chance_what + " for K = " + std::to_string(k) +
+                           ": the network has not learned");
   }
   if (o.plots) {
     const std::string title = label + " on " + o.data.data + ", seed " + std::to_string(o.seed);
     write_run_plots(o.out_dir, res, title);
-    write_run_boundary(o.out_dir, *net, data,
-                       title + " (init " + o.init +
-                           (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
-                           (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm)
-                                                 : ", no clipping") +
-                           ")");
+    write_run_boundary(
+        o.out_dir, *net, data,
+        title + " (init " + o.init +
+            (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
+            (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm) : ", no clipping") +
+            ")");
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;
@@ -441,10 +473,18 @@ Session::Session(const TrainOptions& options, SessionRole role)
     : impl_(std::make_unique<Impl>(options, std::move(role))) {}
 Session::~Session() = default;
 
-bool Session::finished() const { return impl_->step >= impl_->total; }
-long Session::step() const { return impl_->step; }
-long Session::total_steps() const { return impl_->total; }
-long Session::steps_per_epoch() const { return impl_->spe; }
+bool Session::finished() const {
+  return impl_->step >= impl_->total;
+}
+long Session::step() const {
+  return impl_->step;
+}
+long Session::total_steps() const {
+  return impl_->total;
+}
+long Session::steps_per_epoch() const {
+  return impl_->spe;
+}
 void Session::advance() {
   if (finished()) throw Error("the run has finished: no step left");
   impl_->advance();
@@ -452,14 +492,32 @@ void Session::advance() {
 void Session::run(const std::atomic<bool>* stop) {
   while (!finished() && !(stop && stop->load())) impl_->advance();
 }
-EvalResult Session::evaluate() { return handgrad::evaluate(*impl_->runner, *impl_->net,
-                                                           impl_->data.test); }
-TrainResult Session::finish() { return impl_->finish(); }
-void Session::set_gradient_fn(GradientFn f) { impl_->gradient_fn = std::move(f); }
-const TrainOptions& Session::options() const { return impl_->o; }
-const Network<float>& Session::network() const { return *impl_->net; }
-const TrainTest& Session::data() const { return impl_->data; }
-const std::vector<EvalRow>& Session::history() const { return impl_->st.history; }
-StepRunner& Session::runner() { return *impl_->runner; }
+EvalResult Session::evaluate() {
+  return handgrad::evaluate(*impl_->runner, *impl_->net, impl_->data.test);
+}
+void Session::checkpoint() {
+  impl_->checkpoint(impl_->step);
+}
+TrainResult Session::finish() {
+  return impl_->finish();
+}
+void Session::set_gradient_fn(GradientFn f) {
+  impl_->gradient_fn = std::move(f);
+}
+const TrainOptions& Session::options() const {
+  return impl_->o;
+}
+const Network<float>& Session::network() const {
+  return *impl_->net;
+}
+const TrainTest& Session::data() const {
+  return impl_->data;
+}
+const std::vector<EvalRow>& Session::history() const {
+  return impl_->st.history;
+}
+StepRunner& Session::runner() {
+  return *impl_->runner;
+}
 
 }  // namespace handgrad

@@ -24,6 +24,7 @@ struct StepRunner::Impl {
   std::vector<double> losses;
   std::vector<float*> outs;  // slice t's gradient: grads, then tgrads[t]
   Buffer<float> grads;
+  const LossDef* loss = &cross_entropy_loss();
 
   // Splitting a batch over T threads costs T-1 extra gradient buffers to
   // zero and sum (num_params floats each) plus a wake-up; it pays only when
@@ -35,6 +36,7 @@ struct StepRunner::Impl {
   static constexpr double kMinFlopsPerParam = 150;
   bool adapt;
   double step_flops_per_sample;
+  uint64_t key = 0;  // the step's randomness key
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
@@ -67,7 +69,8 @@ StepRunner::~StepRunner() = default;
 
 int StepRunner::slices_for(int n, int workers) const {
   const Impl& m = *impl_;
-  int used = std::min(std::max(workers, 1), std::max(n, 1));
+  // Batch statistics need the whole batch in one slice.
+  int used = m.net.couples_batch() ? 1 : std::min(std::max(workers, 1), std::max(n, 1));
   const double P = static_cast<double>(m.net.num_params());
   while (m.adapt && used > 1 && m.step_flops_per_sample * n / used < Impl::kMinFlopsPerParam * P) {
     --used;
@@ -88,12 +91,13 @@ void StepRunner::slice_grads(const float* x, const int* labels, int n, int used,
     int b, e;
     Impl::slice(n, used, first + i, b, e);
     float* g = out[i];
-    std::memset(g, 0, sizeof(float) * P);
+    if (P > 0) std::memset(g, 0, sizeof(float) * P);  // a network may have no parameters
     losses[i] = 0.0;
     if (e > b) {
-      const RunInfo run{Mode::train, 0, b};
+      const RunInfo run{Mode::train, m.key, b};
       losses[i] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
-                                       e - b, n, run, m.ws[static_cast<size_t>(i)], g);
+                                       e - b, n, *m.loss, run,
+                                       m.ws[static_cast<size_t>(i)], g);
     }
   };
   m.pool.run(count, job);
@@ -121,6 +125,20 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   return loss / n;
 }
 
+void StepRunner::set_step_key(uint64_t key) {
+  impl_->key = key;
+}
+uint64_t StepRunner::step_key() const {
+  return impl_->key;
+}
+
+void StepRunner::set_loss(const LossDef& loss) {
+  impl_->loss = &loss;
+}
+const LossDef& StepRunner::loss() const {
+  return *impl_->loss;
+}
+
 const float* StepRunner::grads() const {
   return impl_->grads.data();
 }
@@ -138,8 +156,8 @@ void StepRunner::predict(const float* x, int n, float* logits) {
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
     const RunInfo run{Mode::eval, 0, b};
-    const float* out = m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run,
-                                      m.ws[t]);
+    const float* out =
+        m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run, m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
   m.pool.run(used, job);

@@ -128,6 +128,7 @@ std::string unique_run_dir(const std::string& label) {
 
 struct Session::Impl {
   Clock::time_point wall_start = Clock::now();
+  SessionRole role;
   TrainState st;
   TrainOptions o;
   bool resuming;
@@ -156,7 +157,7 @@ struct Session::Impl {
   std::vector<float> xb;
   std::vector<int> yb, perm;
 
-  explicit Impl(const TrainOptions& given);
+  Impl(const TrainOptions& given, SessionRole r);
   void load_run_data();
   void build_network();
   void schedule(const TrainOptions& given);
@@ -172,8 +173,9 @@ struct Session::Impl {
   void report_dead_units();
 };
 
-Session::Impl::Impl(const TrainOptions& given)
-    : o(resolve_options(given, st)),
+Session::Impl::Impl(const TrainOptions& given, SessionRole r)
+    : role(std::move(r)),
+      o(resolve_options(given, st)),
       resuming(!given.resume.empty()),
       rng(o.seed ^ 0xD1B54A32D192ED03ULL) {
   validate_options(o);
@@ -182,14 +184,16 @@ Session::Impl::Impl(const TrainOptions& given)
   build_network();
   schedule(given);
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
-  runner = std::make_unique<StepRunner>(*net, o.threads);
+  runner =
+      std::make_unique<StepRunner>(*net, role.runner_threads > 0 ? role.runner_threads : o.threads);
   runner->set_loss(find_loss(o.loss));
   opt = make_optimizer<float>(net->num_params(), o.optim, runner->kernels());
   lr_at.emplace(o.schedule, o.optim.lr, total, spe);
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
-  make_dirs(o.out_dir);
+  if (role.ready) role.ready();
+  if (role.writes) make_dirs(o.out_dir);
   extra = {{"training", settings_json(o)}, {"data", o.data.data}};
   if (resuming) rng.set_state(st.rng);
   epoch_rng = rng.state();
@@ -339,6 +343,7 @@ void Session::Impl::advance() {
   // three files after each would take longer than the training.
   const bool save = step == total ||
                     (epoch_end && o.checkpoint_every > 0 && (step / spe) % o.checkpoint_every == 0);
+  if (!role.writes) return;
   if (save || step % eval_every == 0) do_eval(step);
   if (save) checkpoint(step);
 }
@@ -370,7 +375,9 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
 
 void Session::Impl::diverged(double loss) {
   progress->finish();
-  if (!st.history.empty()) write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  if (role.writes && !st.history.empty()) {
+    write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  }
   throw Error("training diverged: the loss is " +
               std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
               std::to_string(step + 1) + " (epoch " + std::to_string(step / spe + 1) +
@@ -438,6 +445,7 @@ TrainResult Session::Impl::finish() {
   res.train_seconds = st.train_seconds;
   res.samples_per_second = st.samples / std::max(1e-9, st.train_seconds);
   res.final_train_loss = st.history.empty() ? NAN : st.history.back().train_loss;
+  if (!role.writes) return res;
   report_dead_units();
   const int k = net->num_classes();
   const LossDef& loss = runner->loss();
@@ -462,7 +470,8 @@ TrainResult Session::Impl::finish() {
   return res;
 }
 
-Session::Session(const TrainOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Session::Session(const TrainOptions& options, SessionRole role)
+    : impl_(std::make_unique<Impl>(options, std::move(role))) {}
 Session::~Session() = default;
 
 bool Session::finished() const {

@@ -74,7 +74,7 @@ const Register reg{
        sub.add_option("--model", o->model, "model.safetensors")->required();
        o->data_opt = add_data_flags(sub, o->data);
        sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples");
-       sub.add_option("--threads", o->threads, "worker threads");
+       add_threads_option(sub, o->threads, "worker threads (default: all cores)");
        sub.add_flag("--json", o->json, "JSON summary as the last line");
        return [o] { return run(*o); };
      }}};

@@ -173,7 +173,7 @@ const Register reg{
        sub.add_flag("--nesterov", o->sgd.nesterov, "Nesterov momentum");
        sub.add_option("--test-batch", o->test_batch, "test samples whose logits are written")
            ->capture_default_str();
-       sub.add_option("--threads", o->threads, "threads")->capture_default_str();
+       add_threads_option(sub, o->threads, "threads")->capture_default_str();
        sub.add_option("--out", o->out, "folder for the outputs")->required();
        return [o] { return run(*o); };
      }}};

@@ -159,7 +159,7 @@ const Register reg{
        sub.add_option("--seed", t.seed, "random seed (init and shuffling)")->capture_default_str();
        sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
            ->capture_default_str();
-       sub.add_option("--threads", t.threads, "worker threads (default: all cores)");
+       add_threads_option(sub, t.threads, "worker threads (default: all cores)");
        sub.add_option("--out", t.out_dir, "run folder (default: runs/<preset>-<time>)");
        sub.add_option("--init", t.init, "torch, he, xavier, or a .safetensors file to start from")
            ->capture_default_str();

@@ -8,6 +8,7 @@
 #include "data_flags.h"
 #include "handgrad/boundary_plot.h"
 #include "handgrad/error.h"
+#include "handgrad/io.h"
 #include "handgrad/model_proba.h"
 #include "handgrad/points_source.h"
 #include "handgrad/safetensors.h"
@@ -24,6 +25,9 @@ struct Opts {
 };
 
 int run(Opts o, bool data_given) {
+  refuse_overwriting_inputs(
+      {{"--model", o.model}, {"--data", o.data.data}, {"--test-data", o.data.test_data}},
+      {{"--out", o.out}});
   LoadedModel m = load_model(o.model);
   if (m.net.input_dims() != Dims{2}) {
     throw UsageError("--model: " + o.model + " takes input " + dims_str(m.net.input_dims()) +

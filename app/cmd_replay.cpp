@@ -108,6 +108,16 @@ int run(const Opts& o) {
                      std::to_string(batches.size()) + " lines");
   }
   if (o.steps > 0) batches.resize(o.steps);
+  std::vector<FileRole> outputs;
+  for (const char* f :
+       {"losses.txt", "grads0.safetensors", "params.safetensors", "logits.safetensors"}) {
+    outputs.push_back({"--out", o.out + "/" + f});
+  }
+  refuse_overwriting_inputs({{"--init", o.init},
+                             {"--batch-order", o.batch_order},
+                             {"--data", o.data.data},
+                             {"--test-data", o.data.test_data}},
+                            outputs);
   make_dirs(o.out);
 
   StepRunner runner(net, o.threads);

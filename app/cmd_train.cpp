@@ -9,6 +9,7 @@
 #include "data_flags.h"
 #include "handgrad/error.h"
 #include "handgrad/evaluate.h"
+#include "handgrad/io.h"
 #include "handgrad/trainer.h"
 #include "preset_flags.h"
 
@@ -65,6 +66,22 @@ nlohmann::json result_json(const TrainResult& r) {
           {"confusion", r.confusion},
           {"dead_relu", relu},
           {"warnings", r.warnings}};
+}
+
+// The files a run writes into its folder (checkpoint.cpp, outputs.cpp,
+// boundary_output.cpp, the trainer's metrics.csv): none may be an input.
+void refuse_overwriting_inputs(const TrainOptions& t) {
+  const std::string dir = t.out_dir.empty() ? t.resume : t.out_dir;
+  if (dir.empty()) return;  // a fresh runs/<name>-<time> folder
+  std::vector<FileRole> outputs;
+  for (const char* f : {"model.safetensors", "optimizer.safetensors", "state.json", "metrics.csv",
+                        "loss.png", "accuracy.png", "confusion.png", "boundary.png"}) {
+    outputs.push_back({"--out", dir + "/" + f});
+  }
+  std::vector<FileRole> inputs = {
+      {"--data", t.data.data}, {"--test-data", t.data.test_data}, {"--batch-order", t.batch_order}};
+  if (t.resume.empty()) inputs.push_back({"--init", t.init});
+  handgrad::refuse_overwriting_inputs(inputs, outputs);
 }
 
 int run_one(const Opts& o) {
@@ -203,6 +220,7 @@ const Register reg{
          }
          if (o->t.resume.empty()) apply_preset_defaults(o->t, sub, o->seed_settings);
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
+         refuse_overwriting_inputs(o->t);
          return o->seeds > 1 ? run_seeds(*o) : run_one(*o);
        };
      }}};

@@ -97,24 +97,6 @@ void keep_previous(const std::string& path) {
   write_file_atomic(prev, read_file(path));  // no hard links here: copy
 }
 
-// Temporary files of a writer that was killed (its pid is gone).
-void remove_stale_temps(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    const size_t at = name.find(".tmp.");
-    if (at == std::string::npos) continue;
-    const std::string base = name.substr(0, at);
-    if (base != "model.safetensors" && base != "optimizer.safetensors" && base != "state.json") {
-      continue;
-    }
-    const long pid = std::atol(name.c_str() + at + 5);
-    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-      std::filesystem::remove(e.path(), ec);
-    }
-  }
-}
-
 long step_of(const SafeTensors& st) {
   const auto it = st.metadata.find("step");
   return it == st.metadata.end() ? -1 : std::atol(it->second.c_str());
@@ -138,7 +120,7 @@ SafeTensors read_at_step(const std::string& path, long step) {
 void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
                       const TrainOptions& o, const TrainState& st,
                       const std::map<std::string, std::string>& model_extra) {
-  remove_stale_temps(dir);
+  // (Each write removes its own file's temporaries left by a killed run.)
   keep_previous(dir + "/model.safetensors");
   keep_previous(dir + "/optimizer.safetensors");
   save_model(dir + "/model.safetensors", net, model_extra);

@@ -11,6 +11,7 @@
 #include "handgrad/safetensors.h"
 #include "handgrad/standardize.h"
 #include "handgrad/trainer.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -73,7 +74,8 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        sub.add_option("--model", o->model, "model.safetensors")->required();
        o->data_opt = add_data_flags(sub, o->data);
-       sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples");
+       sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples")
+           ->check(whole<int>(0));
        add_threads_option(sub, o->threads, "worker threads (default: all cores)");
        sub.add_flag("--json", o->json, "JSON summary as the last line");
        return [o] { return run(*o); };

@@ -6,6 +6,7 @@
 #include "handgrad/arch.h"
 #include "handgrad/error.h"
 #include "handgrad/gradcheck.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -44,7 +45,9 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--batch-size", o->batch, "samples per check")->capture_default_str();
-       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--max-checks", o->max_checks, "elements compared per tensor")
            ->capture_default_str();
        return [o] { return run(*o); };

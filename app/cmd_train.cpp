@@ -11,6 +11,7 @@
 #include "handgrad/evaluate.h"
 #include "handgrad/io.h"
 #include "handgrad/trainer.h"
+#include "int_flags.h"
 #include "preset_flags.h"
 
 namespace handgrad::cli {
@@ -161,20 +162,29 @@ const Register reg{
            ->check(kNonEmptyArch);
        sub.add_option("--input", t.input, "input shape for --arch (default: the data's)");
        add_data_flags(sub, t.data);
-       sub.add_option("--train-limit", t.train_limit, "use only the first N training samples");
-       sub.add_option("--test-limit", t.test_limit, "evaluate on the first N test samples");
+       sub.add_option("--train-limit", t.train_limit, "use only the first N training samples")
+           ->check(whole<int>(0));
+       sub.add_option("--test-limit", t.test_limit, "evaluate on the first N test samples")
+           ->check(whole<int>(0));
        auto* epochs = sub.add_option("--epochs", t.epochs, "passes over the training set")
+                          ->check(whole<int>(1))
                           ->capture_default_str();
-       sub.add_option("--iterations", t.iterations, "stop after N steps instead")->excludes(epochs);
+       sub.add_option("--iterations", t.iterations, "stop after N steps instead")
+           ->check(whole<long>(1, kMaxIterations))
+           ->excludes(epochs);
        sub.add_option("--batch-size", t.batch_size, "samples per step (last batch partial)")
+           ->check(whole<int>(1))
            ->capture_default_str();
        sub.add_option("--lr", t.sgd.lr, "learning rate")->capture_default_str();
        sub.add_option("--momentum", t.sgd.momentum, "SGD momentum")->capture_default_str();
        sub.add_option("--weight-decay", t.sgd.weight_decay, "L2 weight decay")
            ->capture_default_str();
        sub.add_flag("--nesterov", t.sgd.nesterov, "Nesterov momentum");
-       sub.add_option("--seed", t.seed, "random seed (init and shuffling)")->capture_default_str();
+       sub.add_option("--seed", t.seed, "random seed (init and shuffling)")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
+           ->check(whole<int>(1))
            ->capture_default_str();
        add_threads_option(sub, t.threads, "worker threads (default: all cores)");
        sub.add_option("--out", t.out_dir, "run folder (default: runs/<preset>-<time>)");
@@ -183,9 +193,11 @@ const Register reg{
        sub.add_option("--batch-order", t.batch_order,
                       "file: one line per step, the 0-based sample indices of its batch");
        sub.add_option("--checkpoint-every", t.checkpoint_every,
-                      "write a checkpoint every K epochs and at the end (0: only at the end)");
+                      "write a checkpoint every K epochs and at the end (0: only at the end)")
+           ->check(whole<int>(0));
        sub.add_option("--eval-every", t.eval_every,
-                      "also evaluate every N steps (default: about 10 times per run)");
+                      "also evaluate every N steps (default: about 10 times per run)")
+           ->check(whole<long>(1));
        sub.add_option("--resume", t.resume, "continue the run in this folder");
        sub.add_option("--clip-grad-norm", t.clip_grad_norm,
                       "clip the global gradient L2 norm to X (0 = off)");

@@ -167,8 +167,8 @@ TrainResult train(const TrainOptions& given) {
   if (!o.batch_order.empty()) order = read_batch_order(o.batch_order, data.train.size());
   const int n_train = data.train.size();
   // Steps per epoch: ceil(N / B), the last batch partial; a batch-order file is one epoch.
-  const long spe =
-      order.empty() ? (n_train + o.batch_size - 1) / o.batch_size : static_cast<long>(order.size());
+  const long spe = order.empty() ? (long{n_train} + o.batch_size - 1) / o.batch_size
+                                 : static_cast<long>(order.size());
   long total = o.iterations > 0 ? o.iterations : o.epochs * spe;
   if (!order.empty()) {
     total = o.iterations > 0 ? o.iterations : spe;

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "handgrad/error.h"
+#include "handgrad/signals.h"
 
 namespace handgrad::cli {
 std::vector<Command>& commands() {
@@ -44,6 +45,7 @@ std::string parent_help(const std::string& name) {
 
 int main(int argc, char** argv) {
   using namespace handgrad;
+  ignore_output_signals();  // a closed pipe or ulimit -f: a write error, not a kill
   CLI::App app{"handgrad: neural networks with hand-written gradients"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "handgrad " HANDGRAD_VERSION);

@@ -35,6 +35,8 @@ PROBLEM = {
     "arch/int-overflow-arg.arch": "integer", "arch/stray-character.arch": "';'",
     "arch/output-not-flat.arch": "not flat", "arch/multi-line.arch": "unexpected 'r'",
     "arch/binary-garbage.arch": "unexpected", "arch/empty.arch": "empty",
+    "arch/too-many-layers.arch": "1202 layers, over the limit of 1000",
+    "arch/activations-too-large.arch": "over the limit of 16777216",
     "csv/text-field.csv": ":6: column 2", "csv/nan.csv": "not a finite number",
     "csv/inf.csv": "not a finite number", "csv/huge-number.csv": "not a finite number",
     "csv/missing-column.csv": ":6: expected 3 columns", "csv/extra-column.csv": "found 4",
@@ -224,6 +226,8 @@ def main():
         ("multi-line", "conv(4,5\nrelu\nflatten linear(10)"),
         ("binary-garbage", bytes(range(0x80, 0xC0)) + b"(\x01\x02)"),
         ("empty", ""),
+        ("too-many-layers", "flatten " + "identity " * 1200 + "linear(10)"),
+        ("activations-too-large", "conv(64,3,1,1) relu " * 200 + "flatten linear(10)"),
     ]:
         write("arch/%s.arch" % name, text, arch_cmd, "architecture")
 

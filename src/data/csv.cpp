@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "handgrad/error.h"
+#include "handgrad/io.h"
 
 namespace handgrad {
 namespace {
@@ -116,12 +115,7 @@ Dataset parse_csv(const std::string& text, const std::string& path, const CsvOpt
 }
 
 Dataset read_csv(const std::string& path, const CsvOptions& o) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read error");
-  return parse_csv(ss.str(), path, o);
+  return parse_csv(read_file(path, kMaxCsvBytes), path, o);
 }
 
 }  // namespace handgrad

@@ -44,6 +44,9 @@ int run(const Opts& o) {
     test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
   }
   check_data_fits(m.net, test, o.model + " on " + test.name);
+  if (const std::string w = single_class_warning(test); !w.empty()) {
+    std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
+  }
   const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
   if (!st.empty()) {
     if (st.mean.size() != test.sample_size()) {

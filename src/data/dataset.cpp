@@ -4,6 +4,15 @@
 
 namespace handgrad {
 
+std::string single_class_warning(const Dataset& d) {
+  if (d.y.empty() || std::any_of(d.y.begin(), d.y.end(), [&](int y) { return y != d.y[0]; })) {
+    return "";
+  }
+  return d.name + ": every one of the " + std::to_string(d.size()) + " samples has label " +
+         std::to_string(d.y[0]) +
+         ": a single class, so accuracy is 1.0 whatever the network learns";
+}
+
 void gather_batch(const Dataset& d, const int* idx, int n, float* xb, int* yb) {
   const size_t s = d.sample_size();
   for (int i = 0; i < n; ++i) {

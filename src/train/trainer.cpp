@@ -239,6 +239,7 @@ TrainResult train(const TrainOptions& given) {
   }
 
   TrainResult res;
+  if (const std::string w = single_class_warning(data.train); !w.empty()) res.warnings.push_back(w);
   res.out_dir = o.out_dir;
   res.model_path = o.out_dir + "/model.safetensors";
   res.arch = net.arch();

@@ -93,7 +93,7 @@ std::string write_moons_csv() {
 #define REQUIRE_MNIST(root)              \
   const std::string root = mnist_root(); \
   if (root.empty())                      \
-  GTEST_SKIP() << "MNIST not found: set HANDGRAD_DATA to the folder that holds mnist/"
+  GTEST_SKIP() << handgrad::testing::kNoMnist
 
 void expect_pass(const Outcome& r) {
   EXPECT_EQ(r.rc, 0) << r.output;

@@ -59,12 +59,6 @@ Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) 
       throw UsageError("architecture: " + where + e.what());
     }
     check_size(dims, where + "its output ");
-    activations += numel(dims);
-    if (activations > kMaxActivationTotal) {
-      throw UsageError("architecture: " + where + "the layers' outputs so far hold " +
-                       std::to_string(activations) + " values per sample, over the limit of " +
-                       std::to_string(kMaxActivationTotal) + " (64 MiB of float32)");
-    }
     layer_offset_.push_back(offset);
     for (const auto& p : layers_.back()->param_shapes()) {
       const size_t size = numel(p.dims);
@@ -75,6 +69,13 @@ Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) 
         throw UsageError("architecture: " + where + "the network would have over " +
                          std::to_string(kMaxParams) + " parameters");
       }
+    }
+    // After the parameters: a huge linear layer is a parameter problem first.
+    activations += numel(dims);
+    if (activations > kMaxActivationTotal) {
+      throw UsageError("architecture: " + where + "the layers' outputs so far hold " +
+                       std::to_string(activations) + " values per sample, over the limit of " +
+                       std::to_string(kMaxActivationTotal) + " (64 MiB of float32)");
     }
   }
   params_.resize(offset);

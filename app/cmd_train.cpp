@@ -7,10 +7,10 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/io.h"
-#include "handgrad/trainer.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/train/trainer.h"
+#include "handgrad/core/files.h"
 #include "int_flags.h"
 #include "preset_flags.h"
 

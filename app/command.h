@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/cpu.h"
+#include "handgrad/core/cpu.h"
 
 namespace handgrad::cli {
 

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "cli_util.h"
-#include "handgrad/boundary_plot.h"
-#include "handgrad/error.h"
-#include "handgrad/model_proba.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/model_proba.h"
+#include "handgrad/model/network.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad {
 namespace {
@@ -49,7 +49,7 @@ TEST(MarchingSquares, SaddleGivesTwoSegments) {
   EXPECT_EQ(boundary_segments(g, 2, 2, 2).size(), 2u);
 }
 
-TEST(ModelProba, AppliesStoredStandardization) {
+TEST(ModelProba, AppliesTheNetworksInputStep) {
   Network<float> net("linear(2)", {2});
   const float w[] = {1, 0, -1, 0, 0, 0};
   std::copy(w, w + 6, net.params());
@@ -57,14 +57,15 @@ TEST(ModelProba, AppliesStoredStandardization) {
   float p[2];
   network_proba(net)(x, 1, p);
   EXPECT_GT(p[0], 0.5f);  // x1 = 0.5 > 0: class 0
-  Standardizer st;
+  InputNorm st;
   st.mean = {1.0f, 0.0f};
   st.std = {1.0f, 1.0f};
-  network_proba(net, st)(x, 1, p);
+  net.set_input_norm(st);
+  network_proba(net)(x, 1, p);
   EXPECT_GT(p[1], 0.5f);  // (0.5 - 1) / 1 < 0: class 1
   st.mean = {1.0f};
   st.std = {1.0f};
-  EXPECT_THROW(network_proba(net, st), Error);
+  EXPECT_THROW(net.set_input_norm(st), UsageError);
 }
 
 TEST(BoundaryCli, DrawsAndReportsTestAccuracy) {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "handgrad/csv.h"
-#include "handgrad/error.h"
-#include "handgrad/generators.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad {
 namespace {

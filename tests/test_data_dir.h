@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <string>
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
 
 namespace handgrad::testing {
 

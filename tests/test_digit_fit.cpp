@@ -6,9 +6,9 @@
 
 #include <cmath>
 
-#include "handgrad/dataset.h"
-#include "handgrad/idx.h"
-#include "handgrad/image.h"
+#include "handgrad/data/dataset.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/pictures/image.h"
 #include "test_data_dir.h"
 
 namespace handgrad {

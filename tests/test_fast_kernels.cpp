@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/fast_net.h"
-#include "handgrad/kernels.h"
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "model/plan.h"
+#include "kernels/kernels.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/step_runner.h"
+#include "layer_cases.h"
 
 namespace handgrad {
 namespace {
@@ -57,25 +58,75 @@ void check_network(const Case& c) {
   const double rloss =
       net.loss_and_grad(x.data(), labels.data(), c.batch, c.batch, rws, rgrad.data());
   const size_t k = static_cast<size_t>(net.num_classes()) * c.batch;
-  const std::vector<float> rlogits(rws.acts.back().data(), rws.acts.back().data() + k);
+  const float* rl = net.forward(x.data(), c.batch, rws);
+  const std::vector<float> rlogits(rl, rl + k);
 
   for (const KernelTable* t : kernels::runnable_tables()) {
     SCOPED_TRACE(t->name);
-    FastNet fast(net, t);
-    fast.prepare(net.params());
-    FastNet::Workspace ws;
+    const Plan<float> fast(net, PlanOptions{.kernels = t});
+    Workspace<float> ws;
     std::vector<float> grad(net.num_params(), 0.0f);
     // Twice: the second call reuses the workspace and must give the same answer.
     for (int rep = 0; rep < 2; ++rep) {
       std::fill(grad.begin(), grad.end(), 0.0f);
-      const double loss = fast.loss_and_grad(net.params(), x.data(), labels.data(), c.batch,
-                                             c.batch, ws, grad.data());
+      const double loss = fast.loss_and_grad(net.params(), net.buffers(), x.data(), labels.data(),
+                                             c.batch, c.batch, RunInfo{}, ws, grad.data());
       EXPECT_NEAR(loss, rloss, 1e-4 * std::max(1.0, std::fabs(rloss)));
-      const float* logits = fast.forward(net.params(), x.data(), c.batch, ws);
+      const float* logits =
+          fast.forward(net.params(), net.buffers(), x.data(), c.batch, RunInfo{Mode::eval}, ws);
       EXPECT_LT(rel_err(logits, rlogits.data(), k), 1e-4);
       for (const auto& p : net.param_info()) {
         EXPECT_LT(rel_err(grad.data() + p.offset, rgrad.data() + p.offset, p.size), 2e-4) << p.name;
       }
+    }
+  }
+}
+
+// Every layer row alone (then flatten, linear(3) to get logits), on every
+// kernel path, against the reference; rows marked fast must not fall back.
+class LayerFast : public ::testing::TestWithParam<test::LayerCase> {};
+
+TEST_P(LayerFast, MatchesReferenceAndIsLowered) {
+  const test::LayerCase& c = GetParam();
+  Network<float> probe(c.token(), c.in);
+  const std::string arch = c.token() + (probe.output_dims().size() > 1 ? " flatten" : "") +
+                           " linear(3)";
+  check_network({arch, c.in, 3});
+  Network<float> net(arch, c.in);
+  const Plan<float> plan(net, PlanOptions{.kernels = kernels::generic_table()});
+  for (const auto& op : plan.ops()) {
+    if (op->first == 0) {
+      EXPECT_EQ(op->reference(), !c.fast) << op->name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, LayerFast, ::testing::ValuesIn(test::layer_cases()),
+                         [](const auto& info) { return info.param.name + std::to_string(info.index); });
+
+// Activations' fast kernels (their own approximations) against the
+// reference in double, on a dense grid covering the saturated ends.
+TEST(FastKernels, ActivationsMatchReferenceOnAGrid) {
+  const int m = 20001;
+  std::vector<double> xd(m);
+  std::vector<float> xf(m);
+  for (int i = 0; i < m; ++i) xf[i] = static_cast<float>(xd[i] = -10.0 + 20.0 * i / (m - 1));
+  for (const LayerDef* d : layer_table()) {
+    if (d->category != "activation") continue;
+    Network<double> ref(d->name, {m});
+    Workspace<double> rws;
+    const double* want = ref.forward(xd.data(), 1, rws);
+    for (const KernelTable* t : kernels::runnable_tables()) {
+      Network<float> net(d->name, {m});
+      const Plan<float> plan(net, PlanOptions{.kernels = t});
+      Workspace<float> ws;
+      const float* got =
+          plan.forward(net.params(), net.buffers(), xf.data(), 1, RunInfo{Mode::eval}, ws);
+      double worst = 0;
+      for (int i = 0; i < m; ++i) {
+        worst = std::max(worst, std::fabs(got[i] - want[i]) / std::max(1.0, std::fabs(want[i])));
+      }
+      EXPECT_LT(worst, 2e-6) << d->name << " on " << t->name;
     }
   }
 }
@@ -106,7 +157,26 @@ TEST(FastKernels, ConvShapes) {
 }
 
 TEST(FastKernels, StrideFallsBackToReference) {
-  check_network({"conv(4,3,2) relu conv(6,3,2,1) flatten linear(3)", {2, 11, 9}, 3});
+  const Case c{"conv(4,3,2) relu conv(6,3,2,1) flatten linear(3)", {2, 11, 9}, 3};
+  check_network(c);
+  // The strided convolutions are the layers' reference passes, the rest fast.
+  Network<float> net(c.arch, c.input);
+  const Plan<float> plan(net, PlanOptions{.kernels = kernels::generic_table()});
+  std::vector<std::string> slow;
+  for (const auto& op : plan.ops()) {
+    if (op->reference()) slow.push_back(op->name);
+  }
+  EXPECT_EQ(slow, (std::vector<std::string>{"conv(4,3,2)", "conv(6,3,2,1)"}));
+}
+
+TEST(FastKernels, SeedNetworksRunNoReferenceOp) {
+  for (const char* arch :
+       {"conv(4,5) relu maxpool(2) conv(8,5) relu maxpool(2) flatten linear(128) relu linear(10)",
+        "flatten linear(128) relu linear(10)"}) {
+    Network<float> net(arch, {1, 28, 28});
+    const Plan<float> plan(net, PlanOptions{.kernels = kernels::generic_table()});
+    for (const auto& op : plan.ops()) EXPECT_FALSE(op->reference()) << arch << ": " << op->name;
+  }
 }
 
 TEST(FastKernels, PoolAndDenseShapes) {
@@ -167,13 +237,11 @@ TEST(FastKernels, SgdBitIdentical) {
       const size_t n = 1003;
       auto p = random_vec(n, rng);
       auto q = p;
-      Sgd<float> ref(n, o);
+      Sgd<float> ref(n, o, /*k=*/nullptr);  // the plain loop
       std::vector<float> v(n, 0.0f);
       for (int step = 0; step < 3; ++step) {
         const auto g = random_vec(n, rng);
-        set_kernel_path("reference");  // Sgd<float>::step's own scalar loop
         ref.step(p.data(), g.data());
-        set_kernel_path("auto");
         t->sgd(q.data(), g.data(), v.data(), n, static_cast<float>(o.lr),
                static_cast<float>(o.momentum), static_cast<float>(o.weight_decay), nesterov);
       }

@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "handgrad/error.h"
-#include "handgrad/fetch.h"
-#include "handgrad/idx.h"
-#include "handgrad/io.h"
-#include "handgrad/sha256.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/fetch.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/sha256.h"
 #include "test_data_dir.h"
 
 namespace fs = std::filesystem;

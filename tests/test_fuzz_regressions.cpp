@@ -13,7 +13,7 @@
 
 #include "../fuzz/harness_arch.h"
 #include "../fuzz/harness_csv.h"
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 namespace {

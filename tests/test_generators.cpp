@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "handgrad/error.h"
-#include "handgrad/generators.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad {
 namespace {

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/core/files.h"
 #include "test_data_dir.h"
 
 namespace fs = std::filesystem;

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <numeric>
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
-#include "handgrad/image.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/pictures/image.h"
+#include "handgrad/core/files.h"
 #include "test_data_dir.h"
 
 namespace fs = std::filesystem;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace fs = std::filesystem;
 using handgrad::Error;

@@ -17,11 +17,11 @@
 #include <new>
 #include <string>
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
-#include "handgrad/image.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/pictures/image.h"
+#include "handgrad/model/network.h"
+#include "handgrad/core/safetensors.h"
 
 namespace handgrad {
 namespace {

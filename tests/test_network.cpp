@@ -4,10 +4,11 @@
 
 #include <cmath>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/gradcheck.h"
-#include "handgrad/network.h"
+#include "handgrad/layers/arch.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/gradcheck.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad {
 namespace {
@@ -25,16 +26,35 @@ TEST(Arch, ParsesNamesAndArguments) {
   const auto s = parse_arch("  conv(4, 5) relu MaxPool(2)\tlinear( 10 ) ");
   ASSERT_EQ(s.size(), 4u);
   EXPECT_EQ(s[0].name, "conv");
-  EXPECT_EQ(s[0].args, (std::vector<int>{4, 5}));
+  EXPECT_EQ(s[0].args, (std::vector<double>{4, 5}));
   EXPECT_EQ(s[2].name, "maxpool");
-  EXPECT_EQ(s[3].args, (std::vector<int>{10}));
+  EXPECT_EQ(s[3].args, (std::vector<double>{10}));
+  // Arguments may be decimals: the layer decides whether it wants an integer.
+  EXPECT_EQ(parse_arch("leaky_relu(0.01) dropout(.5) x(1e-3, -2)")[2].args,
+            (std::vector<double>{1e-3, -2}));
 }
 
 TEST(Arch, RejectsMalformedStrings) {
   for (const char* bad : {"", "conv(4,5", "conv((4,5)", "conv(a,5)", "conv(4,5))", "relu,",
-                          "conv(4;5)", "linear(1.5)", "(4)"}) {
+                          "conv(4;5)", "linear(1.5.2)", "(4)", "x(inf)", "x(nan)", "x(1e999)"}) {
     EXPECT_THROW(parse_arch(bad), UsageError) << bad;
   }
+}
+
+TEST(Network, ArgumentsAreCheckedAgainstTheTable) {
+  EXPECT_NE(usage_error("flatten linear(1.5)", {1, 4, 4}).find("integer"), std::string::npos);
+  EXPECT_NE(usage_error("flatten linear(0)", {1, 4, 4}).find("positive"), std::string::npos);
+  EXPECT_NE(usage_error("conv(4,3,1,-1)", {1, 8, 8}).find("padding must be >= 0"), std::string::npos);
+  EXPECT_NE(usage_error("maxpool(2,2,2)", {1, 8, 8}).find("takes (kernel[, stride])"),
+            std::string::npos);
+  EXPECT_NE(usage_error("flatten dense(3)", {1, 4, 4}).find("known: conv, flatten"),
+            std::string::npos);
+}
+
+TEST(Network, CanonicalSpecsDropDefaultArguments) {
+  Network<float> net("CONV(4,5,1,0) relu conv(2,3,2) conv(1,1,1,1) maxpool(2,2) flatten linear(3)",
+                     {1, 20, 20});
+  EXPECT_EQ(net.arch(), "conv(4,5) relu conv(2,3,2) conv(1,1,1,1) maxpool(2) flatten linear(3)");
 }
 
 TEST(Network, SeedCnnShapesAndTorchNames) {

@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "handgrad/error.h"
-#include "handgrad/loss.h"
-#include "handgrad/optim.h"
-#include "handgrad/rng.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/loss.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/core/rng.h"
 
 namespace handgrad {
 namespace {

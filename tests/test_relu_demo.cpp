@@ -7,7 +7,7 @@
 #include <iterator>
 #include <string>
 
-#include "handgrad/relu_demo.h"
+#include "handgrad/demo/relu_demo.h"
 
 namespace handgrad {
 namespace {

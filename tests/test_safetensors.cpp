@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/io.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/model/model_file.h"
 
 namespace fs = std::filesystem;
 using namespace handgrad;

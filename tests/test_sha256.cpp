@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
-#include "handgrad/sha256.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/sha256.h"
 #include "test_data_dir.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "cli_util.h"
-#include "handgrad/signals.h"
+#include "handgrad/core/signals.h"
 
 namespace handgrad {
 namespace {

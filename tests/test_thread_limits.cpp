@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "cli_util.h"
-#include "handgrad/error.h"
-#include "handgrad/network.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/network.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad {
 namespace {

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "handgrad/network.h"
-#include "handgrad/step.h"
+#include "handgrad/model/network.h"
+#include "handgrad/train/step_runner.h"
 #include "train_fixture.h"
 
 namespace handgrad {

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
-#include "handgrad/arch.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/model/network.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/model/network.h"
+#include "handgrad/model/model_file.h"
 #include "train_fixture.h"
 
 using namespace hgtest;

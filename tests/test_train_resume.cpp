@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "handgrad/trainer.h"
+#include "handgrad/train/trainer.h"
 #include "train_fixture.h"
 
 using namespace hgtest;

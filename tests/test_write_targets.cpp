@@ -15,8 +15,8 @@
 #include <string>
 
 #include "cli_util.h"
-#include "handgrad/error.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 namespace {

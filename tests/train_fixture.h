@@ -12,7 +12,7 @@
 #include <string>
 
 #include "cli_util.h"
-#include "handgrad/rng.h"
+#include "handgrad/core/rng.h"
 
 namespace hgtest {
 

@@ -1,6 +1,6 @@
 // See signals.h. The handler only stores the signal number in a lock-free
 // atomic: nothing else is async-signal-safe enough to do there.
-#include "handgrad/signals.h"
+#include "handgrad/core/signals.h"
 
 #include <signal.h>
 

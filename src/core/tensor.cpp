@@ -1,8 +1,8 @@
-#include "handgrad/tensor.h"
+#include "handgrad/core/tensor.h"
 
 #include <charconv>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

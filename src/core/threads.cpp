@@ -3,7 +3,7 @@
 #include <string>
 #include <thread>
 
-#include "handgrad/cpu.h"
+#include "handgrad/core/cpu.h"
 
 namespace handgrad {
 namespace {

@@ -1,5 +1,5 @@
 // Reading labelled CSV files; every problem names the file and the line.
-#include "handgrad/csv.h"
+#include "handgrad/data/csv.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 namespace {

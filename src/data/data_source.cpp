@@ -1,10 +1,10 @@
 // --data NAME -> train and test sets. The IDX datasets live here; the 2-D
 // generators and CSV files are added beside them (see data_source.h).
-#include "handgrad/data_source.h"
+#include "handgrad/data/data_source.h"
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
-#include "handgrad/points_source.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
+#include "handgrad/data/points_source.h"
 
 namespace handgrad {
 

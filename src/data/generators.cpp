@@ -1,11 +1,11 @@
-#include "handgrad/generators.h"
+#include "handgrad/data/generators.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "handgrad/error.h"
-#include "handgrad/rng.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/rng.h"
 
 namespace handgrad {
 namespace {

@@ -1,10 +1,10 @@
-#include "handgrad/points_source.h"
+#include "handgrad/data/points_source.h"
 
 #include <algorithm>
 
-#include "handgrad/csv.h"
-#include "handgrad/error.h"
-#include "handgrad/generators.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad {
 

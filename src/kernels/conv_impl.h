@@ -9,7 +9,7 @@
 // forward:        a = o, b = c, src = padded input,      di = +Wp, dj = +1
 // input gradient: a = c, b = o, src = dout (margin M),   di = -Wp, dj = -1
 // A tile keeps AB x PB vectors of `out` in registers.
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {

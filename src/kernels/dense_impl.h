@@ -1,10 +1,11 @@
 #pragma once
-// GEMM (for linear layers), max-pooling, ReLU, sums and the SGD step.
+// GEMM (for linear layers), max-pooling, ReLU, sums and the optimizer steps.
 // Included by kernels_<isa>.cpp after simd.h.
 #include <cstring>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
+#include "kernels/update_rules.h"
 
 namespace handgrad::kernels::HG_NS {
 
@@ -381,18 +382,9 @@ inline float sum(const float* x, size_t m) {
   return s;
 }
 
-// Same operations, in the same order, as Sgd<float>::step (no contraction).
 inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, float mu, float wd,
                 bool nesterov) {
-  for (size_t i = 0; i < m; ++i) {
-    float g = grads[i];
-    if (wd != 0.0f) g += wd * p[i];
-    if (mu != 0.0f) {
-      v[i] = mu * v[i] + g;
-      g = nesterov ? g + mu * v[i] : v[i];
-    }
-    p[i] -= lr * g;
-  }
+  sgd_update(p, grads, v, m, lr, mu, wd, nesterov);
 }
 
 inline double fma_peak(long iters) {

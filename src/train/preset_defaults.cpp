@@ -1,6 +1,6 @@
-#include "handgrad/preset_defaults.h"
+#include "handgrad/train/preset_defaults.h"
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

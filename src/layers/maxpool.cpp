@@ -111,7 +111,11 @@ class MaxPoolOp final : public Op<float> {
   // pass: ReLU inside the kernel, any other applied to the pooled output
   // (a quarter of the values for 2x2 windows).
   bool absorb(const Pointwise& a, bool) override {
-    if (a.relu && !relu_) return relu_ = true;
+    if (a.relu) {
+      if (relu_) return false;  // a second ReLU stays its own op
+      relu_ = true;
+      return true;
+    }
     if (!a.monotone || !a.fwd || !a.bwd || act_.fwd) return false;
     act_ = a;
     return true;
@@ -136,6 +140,7 @@ class MaxPoolOp final : public Op<float> {
   // layout) when the plan handed its planes on, else to w.din (dense).
   void backward(const Pass<float>& p, const float*, const float* dout, size_t dout_plane,
                 OpBuffers<float>& w, float*, DinTarget<float> into) const override {
+    if (!strided_in_ && !grad_in) return;  // nothing before needs a gradient
     if (act_.bwd) {
       dout = through_activation(dout, dout_plane, p.n, w);
       dout_plane = 0;
@@ -146,7 +151,6 @@ class MaxPoolOp final : public Op<float> {
                      static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_, relu_, into.data);
       return;
     }
-    if (!grad_in) return;
     w.din.resize(in_size * p.n);
     k_.maxpool_bwd(dout, dstride, w.out.data(), w.idx.data(), p.n * C_, H_, W_, H_ * W_, win_, s_,
                    Ho_, Wo_, relu_, w.din.data());

@@ -200,6 +200,14 @@ void Session::Impl::build_network() {
   const NetSpec spec = resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input,
                                    &data.train.sample_dims);
   net = std::make_unique<Network<float>>(spec.arch, spec.input);
+  // Flat samples (a CSV) feed an image network given by --input when the
+  // sizes agree: the features are the image in row-major (C, H, W) order.
+  for (Dataset* d : {&data.train, &data.test}) {
+    if (d->sample_dims.size() == 1 && spec.input.size() > 1 &&
+        numel(d->sample_dims) == numel(spec.input)) {
+      d->sample_dims = spec.input;
+    }
+  }
   check_data_fits(*net, data.train, "--data " + data.train.name);
   check_data_fits(*net, data.test, "--data " + data.test.name);
 }

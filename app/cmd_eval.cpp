@@ -10,6 +10,7 @@
 #include "handgrad/core/error.h"
 #include "handgrad/train/evaluate.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/model/pass_size.h"
 #include "handgrad/train/step_runner.h"
 #include "handgrad/train/trainer.h"
 #include "int_flags.h"
@@ -35,8 +36,9 @@ void write_logits(const std::string& path, StepRunner& runner, const LoadedModel
   const size_t n = static_cast<size_t>(raw.size()), f = raw.sample_size();
   const int k = m.net.num_classes();
   std::vector<float> logits(n * static_cast<size_t>(k));
-  for (size_t i = 0; i < n; i += 500) {
-    const int b = static_cast<int>(std::min<size_t>(500, n - i));
+  const size_t chunk = static_cast<size_t>(samples_per_pass(m.net, 500));
+  for (size_t i = 0; i < n; i += chunk) {
+    const int b = static_cast<int>(std::min(chunk, n - i));
     runner.predict(raw.x.data() + i * f, b, logits.data() + i * static_cast<size_t>(k));
   }
   SafeTensors st;

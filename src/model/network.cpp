@@ -19,7 +19,8 @@ namespace {
 constexpr size_t kMaxActivation = size_t(1) << 26;
 constexpr size_t kMaxParams = size_t(1) << 26;
 // Depth and the activations of all layers together, which the backward pass
-// keeps per sample (evaluation runs 500 samples at once): 12,000 identity
+// keeps per sample (a forward pass takes up to 500 samples, fewer when
+// they would not fit: model/pass_size.h): 12,000 identity
 // layers took 11.3 GB. ResNet-152 has ~150 layers; 1000 is far beyond what
 // this CPU library trains. 2^24 values are 64 MiB of float per sample.
 constexpr size_t kMaxLayers = 1000;

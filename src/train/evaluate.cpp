@@ -7,6 +7,7 @@
 
 #include "handgrad/core/error.h"
 #include "handgrad/layers/loss.h"
+#include "handgrad/model/pass_size.h"
 
 namespace handgrad {
 
@@ -33,6 +34,7 @@ void check_data_fits(const Network<float>& net, const Dataset& data, const std::
 
 EvalResult evaluate(StepRunner& runner, const Network<float>& net, const Dataset& data, int batch) {
   check_data_fits(net, data, data.name);
+  if (batch <= 0) batch = samples_per_pass(net, 500);
   const int k = net.num_classes();
   EvalResult r;
   r.n = data.size();

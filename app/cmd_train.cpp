@@ -199,6 +199,8 @@ const Register reg{
                       "also evaluate every N steps (default: about 10 times per run)")
            ->check(whole<long>(1));
        sub.add_option("--resume", t.resume, "continue the run in this folder");
+       sub.add_flag("--overwrite", t.overwrite,
+                    "replace the run files already in --out (a finished or abandoned run)");
        sub.add_option("--clip-grad-norm", t.clip_grad_norm,
                       "clip the global gradient L2 norm to X (0 = off)");
        sub.add_flag("--standardize,!--no-standardize", t.standardize,
@@ -229,6 +231,12 @@ const Register reg{
                                 "and --json may change)");
              }
            }
+         }
+         if (o->t.overwrite && !o->t.resume.empty() && o->t.out_dir.empty()) {
+           throw UsageError(
+               "--overwrite: --resume continues the run in its own folder; to start "
+               "afresh there, give --out " +
+               o->t.resume + " --overwrite instead");
          }
          if (o->t.resume.empty()) apply_preset_defaults(o->t, sub, o->seed_settings);
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");

@@ -24,6 +24,7 @@
 #include "outputs.h"
 #include "progress.h"
 #include "relu_report.h"
+#include "run_folder.h"
 
 namespace handgrad {
 
@@ -80,10 +81,39 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// FieldError("out") when dir holds run files (of another run: this one has
+// not written any yet).
+void refuse_other_run(const std::string& dir) {
+  const std::vector<std::string> files = run_files_in(dir);
+  if (files.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < files.size() && i < 3; ++i) list += (i ? ", " : "") + files[i];
+  if (files.size() > 3) list += ", ...";
+  throw FieldError("out", dir + " holds another run (" + list + "); give another --out, --resume " +
+                              dir + " to continue it, or --overwrite to replace it");
+}
+
+// A fresh run's folder, when it already exists: claimed at once (so a run
+// already in it is found before any data loads) and refused when it holds
+// another run's files, unless they may be overwritten (which happens only
+// in claim_folder(), once every input has loaded).
+void claim_existing(RunLock& lock, const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return;
+  lock.acquire(dir);
+  if (!overwrite) refuse_other_run(dir);
+}
+
 // The settings a run uses: the given ones, or a resumed run's own with the
-// length and where-to-write taken from the given ones.
-TrainOptions resolve_options(const TrainOptions& given, TrainState& st) {
-  if (given.resume.empty()) return given;
+// length and where-to-write taken from the given ones. A resumed folder is
+// claimed before its state.json is read.
+TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock& lock) {
+  if (given.resume.empty()) {
+    claim_existing(lock, given.out_dir, given.overwrite);
+    return given;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(given.resume, ec)) lock.acquire(given.resume);
   Checkpoint c = read_checkpoint_state(given.resume);
   TrainOptions o = c.options;
   st = std::move(c.state);
@@ -95,6 +125,7 @@ TrainOptions resolve_options(const TrainOptions& given, TrainState& st) {
   }
   o.resume = given.resume;
   o.out_dir = given.out_dir.empty() ? given.resume : given.out_dir;
+  o.overwrite = given.overwrite;
   o.quiet = given.quiet;
   o.plots = given.plots;
   return o;
@@ -111,6 +142,10 @@ std::string unique_run_dir(const std::string& label) {
 
 struct Session::Impl {
   Clock::time_point wall_start = Clock::now();
+  // The run folder, held for the Session's life (run_folder.h); declared
+  // before `o` because resolve_options() takes it. out_lock: --out when a
+  // resume writes to another folder.
+  RunLock lock, out_lock;
   TrainState st;
   TrainOptions o;
   bool resuming;
@@ -139,6 +174,7 @@ struct Session::Impl {
   std::vector<int> yb, perm;
 
   explicit Impl(const TrainOptions& given);
+  void claim_folder();
   void load_run_data();
   void build_network();
   void schedule(const TrainOptions& given);
@@ -155,7 +191,7 @@ struct Session::Impl {
 };
 
 Session::Impl::Impl(const TrainOptions& given)
-    : o(resolve_options(given, st)),
+    : o(resolve_options(given, st, lock)),
       resuming(!given.resume.empty()),
       rng(o.seed ^ 0xD1B54A32D192ED03ULL) {
   validate_options(o);
@@ -169,8 +205,9 @@ Session::Impl::Impl(const TrainOptions& given)
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
-  make_dirs(o.out_dir);
-  extra = {{"training", settings_json(o)}, {"data", o.data.data}};
+  claim_folder();
+  if (!resuming) st.run_id = run_id(o, st.train_hash, st.test_hash);
+  extra = {{"training", settings_json(o)}, {"data", o.data.data}, {"run_id", st.run_id}};
   if (resuming) rng.set_state(st.rng);
   epoch_rng = rng.state();
   step = st.step;
@@ -187,12 +224,28 @@ Session::Impl::Impl(const TrainOptions& given)
   curve_every = std::max(1L, total / 200);
 }
 
+// Creates and claims the folder the run writes. A fresh run (or a resume
+// into another folder) replaces another run's files only with overwrite.
+void Session::Impl::claim_folder() {
+  make_dirs(o.out_dir);
+  const bool own = resuming && lock.holds(o.out_dir);
+  RunLock& l = resuming && !own ? out_lock : lock;
+  l.acquire(o.out_dir);
+  if (own) return;
+  if (!o.overwrite) refuse_other_run(o.out_dir);
+  remove_run_files(o.out_dir);
+}
+
 void Session::Impl::load_run_data() {
   data = load_data(o.data);
   truncate(data.train, o.train_limit);
   truncate(data.test, o.test_limit);
   if (data.train.size() == 0) throw Error(data.train.name + ": no training samples");
   n_train = data.train.size();
+  if (!resuming) {
+    st.train_hash = content_hash(data.train);
+    st.test_hash = content_hash(data.test);
+  }
 }
 
 void Session::Impl::build_network() {
@@ -239,7 +292,7 @@ void Session::Impl::schedule(const TrainOptions& given) {
 // Fresh weights (a scheme or a file) and the input step, or a checkpoint's.
 void Session::Impl::init_weights() {
   if (resuming) {
-    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *sgd);
+    const auto meta = load_checkpoint_weights(o.resume, st, *net, *sgd);
     net->set_input_norm(input_norm_from_metadata(meta, numel(net->input_dims()),
                                                  o.resume + "/model.safetensors"));
     return;

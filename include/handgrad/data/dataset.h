@@ -28,6 +28,10 @@ struct Dataset {
 // 1.0 whatever the network does.
 std::string single_class_warning(const Dataset& d);
 
+// A hash of the samples' values, labels and shape (XXH64, 16 hex digits):
+// the same data loaded from anywhere hashes the same. --resume compares it.
+std::string content_hash(const Dataset& d);
+
 // Copies the samples idx[0..n) into contiguous batch buffers.
 // xb: (n, sample_dims), yb: (n).
 void gather_batch(const Dataset& d, const int* idx, int n, float* xb, int* yb);

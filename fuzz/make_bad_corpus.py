@@ -75,6 +75,8 @@ PROBLEM = {
     "safetensors/deep-json.safetensors": "nested too deeply",
     "safetensors/binary-garbage.safetensors": "header length",
     "safetensors/init-shape-vs-arch.safetensors": "has shape 10x9",
+    "safetensors/nan-weight.safetensors": "holds NaN (at index 5)",
+    "safetensors/inf-bias.safetensors": "holds an infinite value (at index 2)",
     "image/empty.pgm": "empty", "image/truncated.pgm": "truncated",
     "image/huge-claim.pgm": "image size", "image/huge-claim-ascii.pgm": "truncated",
     "image/huge-claim.ppm": "truncated", "image/too-large.pgm": "image size",
@@ -315,6 +317,11 @@ def main():
         ("binary-garbage", bytes((i * 131 + 7) % 256 for i in range(512))),
         # a picture given as --model (its signature read as a header length)
         ("png-image", png(8, 8, [[(x * 16 + y) % 256 for x in range(8)] for y in range(8)])),
+        # a diverged run's parameters (predict printed "0 (-nan)")
+        ("nan-weight", good_model(
+            tensors=[("1.weight", [10, 16], W[:5] + [float("nan")] + W[6:]), ("1.bias", [10], B)])),
+        ("inf-bias", good_model(
+            tensors=[("1.weight", [10, 16], W), ("1.bias", [10], B[:2] + [float("-inf")] + B[3:])])),
     ]:
         write("safetensors/%s.safetensors" % name, data, model_cmd)
     write("safetensors/init-shape-vs-arch.safetensors",

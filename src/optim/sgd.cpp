@@ -3,6 +3,7 @@
 #include "handgrad/optim/sgd.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <type_traits>
 
@@ -12,15 +13,35 @@
 
 namespace handgrad {
 
+namespace {
+// The step runs in float (update_rules.h): a setting finite as a double can
+// be infinite there (--lr 1e39 made every parameter NaN in one step) or
+// round to zero (1e-50), and a momentum below 1 can round to 1.
+float as_float(double v) {
+  return static_cast<float>(v);
+}
+std::string shown(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
 void validate(const SgdOptions& o) {
   if (!(o.lr > 0) || !std::isfinite(o.lr)) {
-    throw FieldError("lr", "must be a positive number, got " + std::to_string(o.lr));
+    throw FieldError("lr", "must be a positive number, got " + shown(o.lr));
   }
-  if (!(o.momentum >= 0 && o.momentum < 1)) {
-    throw FieldError("momentum", "must be in [0, 1), got " + std::to_string(o.momentum));
+  if (!std::isfinite(as_float(o.lr)) || !(as_float(o.lr) > 0)) {
+    throw FieldError("lr", shown(o.lr) +
+                               " is not a positive finite float32 (the optimizer steps in "
+                               "float: 1.2e-38 .. 3.4e38)");
   }
-  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
-    throw FieldError("weight_decay", "must be >= 0, got " + std::to_string(o.weight_decay));
+  if (!(o.momentum >= 0 && o.momentum < 1) || !(as_float(o.momentum) < 1)) {
+    throw FieldError("momentum", "must be in [0, 1) as a float32, got " + shown(o.momentum));
+  }
+  if (!(o.weight_decay >= 0) || !std::isfinite(as_float(o.weight_decay))) {
+    throw FieldError("weight_decay",
+                     "must be >= 0 and a finite float32, got " + shown(o.weight_decay));
   }
   if (o.nesterov && o.momentum == 0) {
     throw FieldError("nesterov", "needs a momentum > 0 (as torch.optim.SGD)");

@@ -16,6 +16,7 @@
 #include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
+#include "handgrad/core/finite.h"
 #include "handgrad/data/batch_order.h"
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
@@ -79,6 +80,10 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+std::string non_finite(double v) {
+  return std::isnan(v) ? "NaN" : "infinite";
 }
 
 // FieldError("out") when dir holds run files (of another run: this one has
@@ -183,7 +188,8 @@ struct Session::Impl {
   void advance();
   void gather(const int*& idx, int& n);
   void bookkeep(double loss, int n, double dt);
-  void diverged(double loss);
+  [[noreturn]] void diverged(const std::string& what, long at);
+  std::string non_finite_state() const;
   void do_eval(long at);
   void checkpoint(long at);
   TrainResult finish();
@@ -351,7 +357,7 @@ void Session::Impl::advance() {
   gather_batch(data.train, idx, n, xb.data(), yb.data());
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
-  if (!std::isfinite(loss)) diverged(loss);
+  if (!std::isfinite(loss)) diverged("the loss is " + non_finite(loss), step + 1);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
   sgd->step(net->params(), runner->grads());
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
@@ -394,20 +400,45 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
                    st.samples / std::max(1e-9, st.train_seconds));
 }
 
-void Session::Impl::diverged(double loss) {
+// A NaN or infinite training loss, test loss or parameter: stop before the
+// next checkpoint could keep it, naming what and when.
+void Session::Impl::diverged(const std::string& what, long at) {
   progress->finish();
   if (!st.history.empty()) write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
-  throw Error("training diverged: the loss is " +
-              std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-              std::to_string(step + 1) + " (epoch " + std::to_string(step / spe + 1) +
+  throw Error("training diverged: " + what + " at step " + std::to_string(at) + " (epoch " +
+              std::to_string((at - 1) / spe + 1) +
               "); stopped (try a smaller --lr or --clip-grad-norm); " +
               (last_ckpt >= 0 ? "kept the last good checkpoint " + res.model_path + " (step " +
                                     std::to_string(last_ckpt) + ")"
                               : "no checkpoint had been written yet"));
 }
 
+// "" when every parameter, buffer and momentum is finite, else which is not.
+std::string Session::Impl::non_finite_state() const {
+  for (const auto& p : net->param_info()) {
+    const float* v = net->params() + p.offset;
+    if (const size_t i = first_non_finite(v, p.size); i < p.size) {
+      return "parameter '" + p.name + "' is " + non_finite(v[i]) + " (at index " +
+             std::to_string(i) + ")";
+    }
+  }
+  for (const auto& b : net->buffer_info()) {
+    const float* v = net->buffers() + b.offset;
+    if (const size_t i = first_non_finite(v, b.size); i < b.size) {
+      return "buffer '" + b.name + "' is " + non_finite(v[i]);
+    }
+  }
+  const float* m = sgd->velocity().data();
+  if (const size_t i = first_non_finite(m, sgd->velocity().size()); i < sgd->velocity().size()) {
+    return "the momentum is " + non_finite(m[i]);
+  }
+  return "";
+}
+
 void Session::Impl::do_eval(long at) {
   last_eval = handgrad::evaluate(*runner, *net, data.test);
+  if (!std::isfinite(last_eval.loss))
+    diverged("the test loss is " + non_finite(last_eval.loss), at);
   EvalRow row;
   row.step = at;
   row.epoch = static_cast<double>(st.samples) / n_train;
@@ -428,6 +459,8 @@ void Session::Impl::do_eval(long at) {
 }
 
 void Session::Impl::checkpoint(long at) {
+  // Only finite checkpoints: the last one stays the last good one.
+  if (const std::string bad = non_finite_state(); !bad.empty()) diverged(bad, at);
   st.step = at;
   st.rng = in_epoch == 0 ? rng.state() : epoch_rng;
   st.finished = at >= total;

@@ -25,6 +25,7 @@
 #include "outputs.h"
 #include "progress.h"
 #include "relu_report.h"
+#include "resume_checks.h"
 #include "run_folder.h"
 
 namespace handgrad {
@@ -115,7 +116,9 @@ void claim_existing(RunLock& lock, const std::string& dir, bool overwrite) {
 TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock& lock) {
   if (given.resume.empty()) {
     claim_existing(lock, given.out_dir, given.overwrite);
-    return given;
+    TrainOptions o = given;
+    absolutize_data_paths(o.data);
+    return o;
   }
   std::error_code ec;
   if (std::filesystem::is_directory(given.resume, ec)) lock.acquire(given.resume);
@@ -213,7 +216,11 @@ Session::Impl::Impl(const TrainOptions& given)
   // refused for bad input leaves no folder behind.
   claim_folder();
   if (!resuming) st.run_id = run_id(o, st.train_hash, st.test_hash);
-  extra = {{"training", settings_json(o)}, {"data", o.data.data}, {"run_id", st.run_id}};
+  if (const std::string w = note_kernel_path(st, resuming); !w.empty()) res.warnings.push_back(w);
+  extra = {{"training", settings_json(o)},
+           {"data", o.data.data},
+           {"run_id", st.run_id},
+           {"kernels", st.kernels}};
   if (resuming) rng.set_state(st.rng);
   epoch_rng = rng.state();
   step = st.step;
@@ -248,7 +255,9 @@ void Session::Impl::load_run_data() {
   truncate(data.test, o.test_limit);
   if (data.train.size() == 0) throw Error(data.train.name + ": no training samples");
   n_train = data.train.size();
-  if (!resuming) {
+  if (resuming) {
+    check_resumed_data(st, data, o.resume);
+  } else {
     st.train_hash = content_hash(data.train);
     st.test_hash = content_hash(data.test);
   }

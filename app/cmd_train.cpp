@@ -8,9 +8,10 @@
 #include "command.h"
 #include "data_flags.h"
 #include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/signals.h"
 #include "handgrad/train/evaluate.h"
 #include "handgrad/train/trainer.h"
-#include "handgrad/core/files.h"
 #include "int_flags.h"
 #include "preset_flags.h"
 
@@ -85,8 +86,20 @@ void refuse_overwriting_inputs(const TrainOptions& t) {
   handgrad::refuse_overwriting_inputs(inputs, outputs);
 }
 
+// SIGINT/SIGTERM end a run between steps with a checkpoint (session.h)
+// while training; the default actions again once it is over.
+struct StopHandlers {
+  StopHandlers() { install_stop_handlers(); }
+  ~StopHandlers() { remove_stop_handlers(); }
+  StopHandlers(const StopHandlers&) = delete;
+  StopHandlers& operator=(const StopHandlers&) = delete;
+};
+
 int run_one(const Opts& o) {
-  const TrainResult r = train(o.t);
+  const TrainResult r = [&] {
+    const StopHandlers stop;
+    return train(o.t);
+  }();
   print_report(r);
   if (o.json) std::printf("%s\n", result_json(r).dump().c_str());
   return 0;
@@ -101,7 +114,10 @@ int run_seeds(const Opts& o) {
     TrainOptions t = o.t;
     t.seed = o.t.seed + static_cast<uint64_t>(i);
     t.out_dir = base + "/seed-" + std::to_string(t.seed);
-    runs.push_back(train(t));
+    {
+      const StopHandlers stop;
+      runs.push_back(train(t));
+    }
     acc.push_back(runs.back().test_accuracy);
     std::printf("seed %llu: test accuracy %.4f, test loss %.4f, %.1f s\n",
                 static_cast<unsigned long long>(t.seed), runs.back().test_accuracy,

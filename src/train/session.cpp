@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
 #include "handgrad/core/finite.h"
+#include "handgrad/core/signals.h"
 #include "handgrad/data/batch_order.h"
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
@@ -192,6 +194,7 @@ struct Session::Impl {
   void gather(const int*& idx, int& n);
   void bookkeep(double loss, int n, double dt);
   [[noreturn]] void diverged(const std::string& what, long at);
+  [[noreturn]] void interrupted(int sig);
   std::string non_finite_state() const;
   void do_eval(long at);
   void checkpoint(long at);
@@ -444,6 +447,22 @@ std::string Session::Impl::non_finite_state() const {
   return "";
 }
 
+// A stop request between steps: keep what the run has done (a checkpoint
+// at this step, unless one was just written) and say how to go on.
+void Session::Impl::interrupted(int sig) {
+  if (step > 0 && step != last_ckpt) checkpoint(step);
+  progress->finish();
+  const std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (last_ckpt < 0) {
+    throw Error("interrupted by " + name + " before the first step; nothing was written",
+                stop_exit_code(sig));
+  }
+  throw Error("interrupted by " + name + " at step " + std::to_string(step) + " of " +
+                  std::to_string(total) +
+                  "; checkpoint written; resume with: handgrad train --resume " + o.out_dir,
+              stop_exit_code(sig));
+}
+
 void Session::Impl::do_eval(long at) {
   last_eval = handgrad::evaluate(*runner, *net, data.test);
   if (!std::isfinite(last_eval.loss))
@@ -540,7 +559,10 @@ void Session::advance() {
   impl_->advance();
 }
 void Session::run(const std::atomic<bool>* stop) {
-  while (!finished() && !(stop && stop->load())) impl_->advance();
+  while (!finished() && !(stop && stop->load())) {
+    if (const int sig = stop_requested(); sig != 0) impl_->interrupted(sig);
+    impl_->advance();
+  }
 }
 EvalResult Session::evaluate() { return handgrad::evaluate(*impl_->runner, *impl_->net,
                                                            impl_->data.test); }

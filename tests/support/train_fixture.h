@@ -64,10 +64,12 @@ inline std::string synthetic_mnist(const std::string& name, int n_train = 600, i
 }
 
 // Starts `handgrad args...` (shell-free words) with stdout and stderr to
-// /dev/null, optionally with the test hook that holds a checkpoint write
-// halfway for a minute (HANDGRAD_TEST_PAUSE_IN_CHECKPOINT=pause_file, see
-// src/core/files.cpp); returns its pid.
-inline pid_t spawn_handgrad(const std::string& args, const std::string& pause_file = "") {
+// /dev/null (stderr to err_path when given), optionally with the test hook
+// that holds a checkpoint write halfway for a minute
+// (HANDGRAD_TEST_PAUSE_IN_CHECKPOINT=pause_file, see src/core/files.cpp);
+// returns its pid.
+inline pid_t spawn_handgrad(const std::string& args, const std::string& pause_file = "",
+                            const std::string& err_path = "") {
   std::vector<std::string> words;
   std::istringstream in(args);
   for (std::string w; in >> w;) words.push_back(w);
@@ -76,7 +78,8 @@ inline pid_t spawn_handgrad(const std::string& args, const std::string& pause_fi
     if (!pause_file.empty()) ::setenv("HANDGRAD_TEST_PAUSE_IN_CHECKPOINT", pause_file.c_str(), 1);
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
-    ::dup2(null, 2);
+    ::dup2(err_path.empty() ? null : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
+           2);
     std::vector<char*> argv{const_cast<char*>(HANDGRAD_BIN)};
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);

@@ -527,7 +527,14 @@ TrainResult Session::Impl::finish() {
   report_dead_units();
   const int k = net->num_classes();
   const double chance = std::log(static_cast<double>(k));
-  if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
+  // Near log(k): stuck at guessing; far above it (6.9e33 was called
+  // "stuck"): the steps are too large.
+  if (std::isfinite(res.final_train_loss) && res.final_train_loss > 10 * chance) {
+    res.warnings.push_back("the training loss " + fmt("%.4g", res.final_train_loss) +
+                           " is far above log(" + std::to_string(k) + ") = " + fmt("%.4f", chance) +
+                           ", the loss of guessing uniformly: training is unstable (try a "
+                           "smaller --lr or --clip-grad-norm)");
+  } else if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4f", res.final_train_loss) +
                            " is stuck near log(" + std::to_string(k) +
                            ") = " + fmt("%.4f", chance) +

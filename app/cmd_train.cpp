@@ -13,6 +13,7 @@
 #include "handgrad/train/evaluate.h"
 #include "handgrad/train/trainer.h"
 #include "int_flags.h"
+#include "optim_flags.h"
 #include "preset_flags.h"
 
 namespace handgrad::cli {
@@ -20,6 +21,7 @@ namespace {
 
 struct Opts {
   TrainOptions t;
+  ObjectiveFlags objective;
   int seeds = 1;
   bool json = false;
   bool seed_settings = false;
@@ -191,11 +193,7 @@ const Register reg{
        sub.add_option("--batch-size", t.batch_size, "samples per step (last batch partial)")
            ->check(whole<int>(1))
            ->capture_default_str();
-       sub.add_option("--lr", t.sgd.lr, "learning rate")->capture_default_str();
-       sub.add_option("--momentum", t.sgd.momentum, "SGD momentum")->capture_default_str();
-       sub.add_option("--weight-decay", t.sgd.weight_decay, "L2 weight decay")
-           ->capture_default_str();
-       sub.add_flag("--nesterov", t.sgd.nesterov, "Nesterov momentum");
+       add_objective_flags(sub, o->objective);
        sub.add_option("--seed", t.seed, "random seed (init and shuffling)")
            ->check(whole<uint64_t>())
            ->capture_default_str();
@@ -232,14 +230,26 @@ const Register reg{
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
          if (!o->t.resume.empty()) {
-           for (const char* f : {"--preset",       "--arch",        "--input",
-                                 "--data",         "--data-dir",    "--batch-size",
-                                 "--lr",           "--momentum",    "--weight-decay",
-                                 "--nesterov",     "--seed",        "--threads",
-                                 "--init",         "--batch-order", "--clip-grad-norm",
-                                 "--standardize",  "--normalize",   "--train-limit",
-                                 "--test-limit",   "--eval-every",  "--checkpoint-every",
-                                 "--seed-settings"}) {
+           std::vector<const char*> fixed = {"--preset",
+                                             "--arch",
+                                             "--input",
+                                             "--data",
+                                             "--data-dir",
+                                             "--batch-size",
+                                             "--seed",
+                                             "--threads",
+                                             "--init",
+                                             "--batch-order",
+                                             "--clip-grad-norm",
+                                             "--standardize",
+                                             "--normalize",
+                                             "--train-limit",
+                                             "--test-limit",
+                                             "--eval-every",
+                                             "--checkpoint-every",
+                                             "--seed-settings"};
+           fixed.insert(fixed.end(), kObjectiveFlags.begin(), kObjectiveFlags.end());
+           for (const char* f : fixed) {
              if (sub.count(f) > 0) {
                throw UsageError(std::string(f) +
                                 ": not with --resume, which continues with the "
@@ -254,7 +264,12 @@ const Register reg{
                "afresh there, give --out " +
                o->t.resume + " --overwrite instead");
          }
-         if (o->t.resume.empty()) apply_preset_defaults(o->t, sub, o->seed_settings);
+         if (o->t.resume.empty()) {
+           o->t.loss = o->objective.loss;
+           o->t.optim = resolve_optimizer(sub, o->objective.optim);
+           o->t.schedule = o->objective.schedule;
+           apply_preset_defaults(o->t, sub, o->seed_settings);
+         }
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
          refuse_overwriting_inputs(o->t);
          return o->seeds > 1 ? run_seeds(*o) : run_one(*o);

@@ -20,8 +20,11 @@ inline void apply_preset_defaults(TrainOptions& t, const CLI::App& sub, bool see
   if (unset("--data")) t.data.data = d->data;
   if (unset("--epochs") && unset("--iterations")) t.epochs = d->epochs;
   if (unset("--batch-size")) t.batch_size = d->batch_size;
-  if (unset("--lr")) t.sgd.lr = d->lr;
-  if (unset("--momentum")) t.sgd.momentum = d->momentum;
+  // The preset's rate and momentum are SGD's: other optimizers keep torch's.
+  if (t.optim.optimizer == "sgd") {
+    if (unset("--lr")) t.optim.lr = d->lr;
+    if (unset("--momentum")) t.optim.momentum = d->momentum;
+  }
   if (unset("--init")) t.init = d->init;
   if (unset("--clip-grad-norm")) t.clip_grad_norm = d->clip_grad_norm;
   if (unset("--standardize") && unset("--no-standardize")) t.standardize = d->standardize;

@@ -38,6 +38,9 @@ PROBLEM = {
     "arch/binary-garbage.arch": "unexpected", "arch/empty.arch": "empty",
     "arch/too-many-layers.arch": "1202 layers, over the limit of 1000",
     "arch/activations-too-large.arch": "over the limit of 16777216",
+    "arch/dropout-out-of-range.arch": "layer 'dropout': p must be < 1, got 1.5",
+    "arch/leaky-relu-not-a-number.arch": "layer 'leaky_relu': expected a number",
+    "arch/avgpool-zero.arch": "layer 'avgpool': kernel must be positive, got 0",
     "csv/text-field.csv": ":6: column 2", "csv/nan.csv": "not a finite number",
     "csv/inf.csv": "not a finite number", "csv/huge-number.csv": "not a finite number",
     "csv/missing-column.csv": ":6: expected 3 columns", "csv/extra-column.csv": "found 4",
@@ -235,6 +238,9 @@ def main():
         ("empty", ""),
         ("too-many-layers", "flatten " + "identity " * 1200 + "linear(10)"),
         ("activations-too-large", "conv(64,3,1,1) relu " * 200 + "flatten linear(10)"),
+        ("dropout-out-of-range", "flatten dropout(1.5) linear(10)"),
+        ("leaky-relu-not-a-number", "conv(4,5) leaky_relu(x) flatten linear(10)"),
+        ("avgpool-zero", "avgpool(0) flatten linear(10)"),
     ]:
         write("arch/%s.arch" % name, text, arch_cmd, "architecture")
 

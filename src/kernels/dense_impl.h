@@ -1,5 +1,6 @@
 #pragma once
-// GEMM (for linear layers), max-pooling, ReLU, sums and the optimizer steps.
+// GEMM (for linear layers), max-pooling, ReLU, adding gradients and the
+// optimizer steps.
 // Included by kernels_<isa>.cpp after simd.h.
 #include <cstring>
 
@@ -229,8 +230,7 @@ inline V reduce_lanes(V* v) {
     const VI lo = *reinterpret_cast<const VIU*>(kReduce.lo[round]);
     const VI hi = *reinterpret_cast<const VIU*>(kReduce.hi[round]);
     for (int k = 0; k < cnt / 2; ++k) {
-      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) +
-             shuffle2(v[2 * k], v[2 * k + 1], hi);
+      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) + shuffle2(v[2 * k], v[2 * k + 1], hi);
     }
     cnt /= 2;
   }
@@ -373,18 +373,19 @@ inline void add(float* y, const float* x, size_t m) {
   for (; i < m; ++i) y[i] += x[i];
 }
 
-inline float sum(const float* x, size_t m) {
-  V acc = zero();
-  size_t i = 0;
-  for (; i + VL <= m; i += VL) acc += load(x + i);
-  float s = hsum(acc);
-  for (; i < m; ++i) s += x[i];
-  return s;
-}
-
 inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, float mu, float wd,
                 bool nesterov) {
   sgd_update(p, grads, v, m, lr, mu, wd, nesterov);
+}
+
+inline void adam(float* p, const float* grads, float* m, float* v, size_t n,
+                 const AdamScalars<float>& s) {
+  adam_update(p, grads, m, v, n, s);
+}
+
+inline void rmsprop(float* p, const float* grads, float* sq, float* buf, size_t n,
+                    const RmspropScalars<float>& s) {
+  rmsprop_update(p, grads, sq, buf, n, s);
 }
 
 inline double fma_peak(long iters) {

@@ -22,8 +22,9 @@ const KernelTable* HG_TABLE_FN() {
       .relu_fwd = k::relu_fwd,
       .relu_bwd = k::relu_bwd,
       .add = k::add,
-      .sum = k::sum,
       .sgd = k::sgd,
+      .adam = k::adam,
+      .rmsprop = k::rmsprop,
       .fma_peak = k::fma_peak,
   };
   return &t;

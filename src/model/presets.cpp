@@ -28,19 +28,19 @@ const Preset& find_preset(const std::string& name) {
     if (p.name == name) return p;
     known += (known.empty() ? "" : ", ") + p.name;
   }
-  throw UsageError("--preset: unknown preset '" + name + "' (known: " + known + ")");
+  throw FieldError("preset", "unknown preset '" + name + "' (known: " + known + ")");
 }
 
 NetSpec resolve_net(const std::string& preset, const std::string& arch, const std::string& input,
                     const Dims* data_input) {
-  if (!preset.empty() && !arch.empty()) throw UsageError("give --preset or --arch, not both");
+  if (!preset.empty() && !arch.empty()) throw FieldError("arch", "give a preset or an architecture, not both");
   if (!arch.empty()) {
-    if (!input.empty()) return {arch, parse_dims(input, "--input"), "custom"};
+    if (!input.empty()) return {arch, parse_dims(input), "custom"};
     if (data_input) return {arch, *data_input, "custom"};
-    throw UsageError("--arch needs --input, e.g. --input 1x28x28");
+    throw FieldError("input", "an architecture string needs its input shape, e.g. 1x28x28");
   }
   const Preset& p = find_preset(preset.empty() ? "seed-cnn" : preset);
-  return {p.arch, input.empty() ? p.input : parse_dims(input, "--input"), p.name};
+  return {p.arch, input.empty() ? p.input : parse_dims(input), p.name};
 }
 
 }  // namespace handgrad

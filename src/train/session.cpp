@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -23,6 +24,8 @@
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
+#include "handgrad/optim/schedule.h"
 #include "handgrad/train/evaluate.h"
 #include "outputs.h"
 #include "progress.h"
@@ -40,7 +43,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kReluScanLimit = 10000;
 
 void validate_options(const TrainOptions& o) {
-  validate(o.sgd);
+  find_loss(o.loss);
+  validate(o.optim);
+  validate(o.schedule);
   if (o.batch_size < 1) {
     throw FieldError("batch_size", "must be >= 1, got " + std::to_string(o.batch_size));
   }
@@ -112,6 +117,21 @@ void claim_existing(RunLock& lock, const std::string& dir, bool overwrite) {
   if (!overwrite) refuse_other_run(dir);
 }
 
+// "adam (lr 0.001, cosine schedule), mse loss": what announce() prints.
+std::string optimizer_summary(const TrainOptions& o) {
+  const OptimizerOptions& p = o.optim;
+  std::string s = p.optimizer + " (lr " + fmt("%g", p.lr);
+  const auto& reads = find_optimizer(p.optimizer).settings;
+  const auto has = [&](const char* f) {
+    return std::find(reads.begin(), reads.end(), f) != reads.end();
+  };
+  if (has("momentum")) s += ", momentum " + fmt("%g", p.momentum);
+  if (p.weight_decay != 0) s += ", weight decay " + fmt("%g", p.weight_decay);
+  if (p.nesterov) s += ", nesterov";
+  if (o.schedule.lr_schedule != "constant") s += ", " + o.schedule.lr_schedule + " schedule";
+  return s + "), " + find_loss(o.loss).title + " loss";
+}
+
 // The settings a run uses: the given ones, or a resumed run's own with the
 // length and where-to-write taken from the given ones. A resumed folder is
 // claimed before its state.json is read.
@@ -167,7 +187,8 @@ struct Session::Impl {
   long spe = 0, total = 0, eval_every = 0, curve_every = 0;
   int epochs_shown = 0;
   std::unique_ptr<StepRunner> runner;
-  std::unique_ptr<Sgd<float>> sgd;
+  std::unique_ptr<Optimizer<float>> opt;
+  std::optional<LrSchedule> lr_at;           // the rate of each step
   std::map<std::string, std::string> extra;  // model metadata
   // The shuffling rng is separate from the init rng (seeded differently) so
   // that the data order does not mirror the weights' random draws.
@@ -213,7 +234,9 @@ Session::Impl::Impl(const TrainOptions& given)
   schedule(given);
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
   runner = std::make_unique<StepRunner>(*net, o.threads);
-  sgd = std::make_unique<Sgd<float>>(net->num_params(), o.sgd, runner->kernels());
+  runner->set_loss(find_loss(o.loss));
+  opt = make_optimizer<float>(net->num_params(), o.optim, runner->kernels());
+  lr_at.emplace(o.schedule, o.optim.lr, total, spe);
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
@@ -235,6 +258,7 @@ Session::Impl::Impl(const TrainOptions& given)
   res.model_path = o.out_dir + "/model.safetensors";
   res.arch = net->arch();
   res.num_classes = net->num_classes();
+  res.loss_title = runner->loss().title;
   last_ckpt = resuming ? st.step : -1;
   // loss.png's training curve: the mean loss of every `curve_every` steps.
   curve_every = std::max(1L, total / 200);
@@ -268,8 +292,8 @@ void Session::Impl::load_run_data() {
 
 void Session::Impl::build_network() {
   label = o.arch.empty() ? o.preset : "custom";
-  const NetSpec spec = resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input,
-                                   &data.train.sample_dims);
+  const NetSpec spec =
+      resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input, &data.train.sample_dims);
   net = std::make_unique<Network<float>>(spec.arch, spec.input);
   // Flat samples (a CSV) feed an image network given by --input when the
   // sizes agree: the features are the image in row-major (C, H, W) order.
@@ -279,8 +303,14 @@ void Session::Impl::build_network() {
       d->sample_dims = spec.input;
     }
   }
-  check_data_fits(*net, data.train, "--data " + data.train.name);
-  check_data_fits(*net, data.test, "--data " + data.test.name);
+  try {
+    check_data_fits(*net, data.train, data.train.name);
+    check_data_fits(*net, data.test, data.test.name);
+  } catch (const FieldError&) {
+    throw;
+  } catch (const UsageError& e) {
+    throw FieldError("data", e.what());
+  }
 }
 
 // Steps per epoch, total steps and when to evaluate.
@@ -310,9 +340,9 @@ void Session::Impl::schedule(const TrainOptions& given) {
 // Fresh weights (a scheme or a file) and the input step, or a checkpoint's.
 void Session::Impl::init_weights() {
   if (resuming) {
-    const auto meta = load_checkpoint_weights(o.resume, st, *net, *sgd);
-    net->set_input_norm(input_norm_from_metadata(meta, numel(net->input_dims()),
-                                                 o.resume + "/model.safetensors"));
+    const auto meta = load_checkpoint_weights(o.resume, st, *net, *opt);
+    net->set_input_norm(
+        input_norm_from_metadata(meta, numel(net->input_dims()), o.resume + "/model.safetensors"));
     return;
   }
   if (o.init == "torch" || o.init == "he" || o.init == "xavier") {
@@ -320,8 +350,8 @@ void Session::Impl::init_weights() {
   } else {
     struct stat sb {};
     if (stat(o.init.c_str(), &sb) != 0) {
-      throw FieldError("init", "'" + o.init +
-                                   "' is neither torch, he, xavier nor an existing safetensors file");
+      throw FieldError(
+          "init", "'" + o.init + "' is neither torch, he, xavier nor an existing safetensors file");
     }
     load_params(read_safetensors(o.init), *net, o.init);
   }
@@ -335,12 +365,11 @@ void Session::Impl::announce() {
       "train: " + (o.arch.empty() ? o.preset + " (" + net->arch() + ")" : net->arch()) + " on " +
       data.train.name + " (" + std::to_string(n_train) + " samples, test " +
       std::to_string(data.test.size()) + "), " + std::to_string(total) + " steps of batch " +
-      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", lr " +
-      fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", init " + o.init +
-      (o.standardize ? ", standardised inputs" : "") +
-      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") +
-      ", seed " + std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " +
-      o.out_dir + (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
+      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", " +
+      optimizer_summary(o) + ", init " + o.init + (o.standardize ? ", standardised inputs" : "") +
+      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") + ", seed " +
+      std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " + o.out_dir +
+      (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
 }
 
 // The sample indices of the current step.
@@ -367,11 +396,12 @@ void Session::Impl::advance() {
   xb.resize(static_cast<size_t>(n) * ss);
   yb.resize(static_cast<size_t>(n));
   gather_batch(data.train, idx, n, xb.data(), yb.data());
+  runner->set_step_key(step_key(o.seed, static_cast<uint64_t>(step)));  // dropout masks
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
   if (!std::isfinite(loss)) diverged("the loss is " + non_finite(loss), step + 1);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
-  sgd->step(net->params(), runner->grads());
+  opt->step(net->params(), runner->grads(), lr_at->at(step));
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
   const bool epoch_end = in_epoch == spe;
   if (epoch_end) {
@@ -382,8 +412,8 @@ void Session::Impl::advance() {
   // A checkpoint (and an evaluation with it) every --checkpoint-every
   // epochs and at the end: 2-D runs have 100 tiny epochs, and fsync'ing
   // three files after each would take longer than the training.
-  const bool save = step == total || (epoch_end && o.checkpoint_every > 0 &&
-                                      (step / spe) % o.checkpoint_every == 0);
+  const bool save = step == total ||
+                    (epoch_end && o.checkpoint_every > 0 && (step / spe) % o.checkpoint_every == 0);
   if (save || step % eval_every == 0) do_eval(step);
   if (save) checkpoint(step);
 }
@@ -425,7 +455,8 @@ void Session::Impl::diverged(const std::string& what, long at) {
                               : "no checkpoint had been written yet"));
 }
 
-// "" when every parameter, buffer and momentum is finite, else which is not.
+// "" when every parameter, buffer and optimizer state value is finite, else
+// which is not.
 std::string Session::Impl::non_finite_state() const {
   for (const auto& p : net->param_info()) {
     const float* v = net->params() + p.offset;
@@ -440,9 +471,11 @@ std::string Session::Impl::non_finite_state() const {
       return "buffer '" + b.name + "' is " + non_finite(v[i]);
     }
   }
-  const float* m = sgd->velocity().data();
-  if (const size_t i = first_non_finite(m, sgd->velocity().size()); i < sgd->velocity().size()) {
-    return "the momentum is " + non_finite(m[i]);
+  for (const auto& t : opt->state()) {
+    const float* m = t.values->data();
+    if (const size_t i = first_non_finite(m, t.values->size()); i < t.values->size()) {
+      return "the optimizer's " + t.name + " is " + non_finite(m[i]);
+    }
   }
   return "";
 }
@@ -474,6 +507,7 @@ void Session::Impl::do_eval(long at) {
   row.test_loss = last_eval.loss;
   row.test_accuracy = last_eval.accuracy;
   row.samples_per_second = since_eval_seconds > 0 ? since_eval_samples / since_eval_seconds : 0;
+  row.lr = lr_at->at(at - 1);
   st.history.push_back(row);
   st.eval_loss_sum = 0;
   st.eval_loss_count = 0;
@@ -493,7 +527,7 @@ void Session::Impl::checkpoint(long at) {
   st.rng = in_epoch == 0 ? rng.state() : epoch_rng;
   st.finished = at >= total;
   extra["step"] = std::to_string(at);
-  write_checkpoint(o.out_dir, *net, *sgd, o, st, extra);
+  write_checkpoint(o.out_dir, *net, *opt, o, st, extra);
   last_ckpt = at;
 }
 
@@ -526,29 +560,30 @@ TrainResult Session::Impl::finish() {
   res.final_train_loss = st.history.empty() ? NAN : st.history.back().train_loss;
   report_dead_units();
   const int k = net->num_classes();
-  const double chance = std::log(static_cast<double>(k));
-  // Near log(k): stuck at guessing; far above it (6.9e33 was called
+  const LossDef& loss = runner->loss();
+  const double chance = loss.chance(k);
+  // Near the loss of guessing: stuck; far above it (6.9e33 was called
   // "stuck"): the steps are too large.
   if (std::isfinite(res.final_train_loss) && res.final_train_loss > 10 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4g", res.final_train_loss) +
-                           " is far above log(" + std::to_string(k) + ") = " + fmt("%.4f", chance) +
-                           ", the loss of guessing uniformly: training is unstable (try a "
-                           "smaller --lr or --clip-grad-norm)");
+                           " is far above " + fmt("%.4f", chance) + ", the loss of " +
+                           loss.chance_what + " for K = " + std::to_string(k) +
+                           ": training is unstable (try a smaller --lr or --clip-grad-norm)");
   } else if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4f", res.final_train_loss) +
-                           " is stuck near log(" + std::to_string(k) +
-                           ") = " + fmt("%.4f", chance) +
-                           ", the loss of guessing uniformly: the network has not learned");
+                           " is stuck near " + fmt("%.4f", chance) + ", the loss of " +
+                           loss.chance_what + " for K = " + std::to_string(k) +
+                           ": the network has not learned");
   }
   if (o.plots) {
     const std::string title = label + " on " + o.data.data + ", seed " + std::to_string(o.seed);
     write_run_plots(o.out_dir, res, title);
-    write_run_boundary(o.out_dir, *net, data,
-                       title + " (init " + o.init +
-                           (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
-                           (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm)
-                                                 : ", no clipping") +
-                           ")");
+    write_run_boundary(
+        o.out_dir, *net, data,
+        title + " (init " + o.init +
+            (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
+            (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm) : ", no clipping") +
+            ")");
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;
@@ -557,10 +592,18 @@ TrainResult Session::Impl::finish() {
 Session::Session(const TrainOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Session::~Session() = default;
 
-bool Session::finished() const { return impl_->step >= impl_->total; }
-long Session::step() const { return impl_->step; }
-long Session::total_steps() const { return impl_->total; }
-long Session::steps_per_epoch() const { return impl_->spe; }
+bool Session::finished() const {
+  return impl_->step >= impl_->total;
+}
+long Session::step() const {
+  return impl_->step;
+}
+long Session::total_steps() const {
+  return impl_->total;
+}
+long Session::steps_per_epoch() const {
+  return impl_->spe;
+}
 void Session::advance() {
   if (finished()) throw Error("the run has finished: no step left");
   impl_->advance();
@@ -571,14 +614,32 @@ void Session::run(const std::atomic<bool>* stop) {
     impl_->advance();
   }
 }
-EvalResult Session::evaluate() { return handgrad::evaluate(*impl_->runner, *impl_->net,
-                                                           impl_->data.test); }
-TrainResult Session::finish() { return impl_->finish(); }
-void Session::set_gradient_fn(GradientFn f) { impl_->gradient_fn = std::move(f); }
-const TrainOptions& Session::options() const { return impl_->o; }
-const Network<float>& Session::network() const { return *impl_->net; }
-const TrainTest& Session::data() const { return impl_->data; }
-const std::vector<EvalRow>& Session::history() const { return impl_->st.history; }
-StepRunner& Session::runner() { return *impl_->runner; }
+EvalResult Session::evaluate() {
+  return handgrad::evaluate(*impl_->runner, *impl_->net, impl_->data.test);
+}
+void Session::checkpoint() {
+  impl_->checkpoint(impl_->step);
+}
+TrainResult Session::finish() {
+  return impl_->finish();
+}
+void Session::set_gradient_fn(GradientFn f) {
+  impl_->gradient_fn = std::move(f);
+}
+const TrainOptions& Session::options() const {
+  return impl_->o;
+}
+const Network<float>& Session::network() const {
+  return *impl_->net;
+}
+const TrainTest& Session::data() const {
+  return impl_->data;
+}
+const std::vector<EvalRow>& Session::history() const {
+  return impl_->st.history;
+}
+StepRunner& Session::runner() {
+  return *impl_->runner;
+}
 
 }  // namespace handgrad

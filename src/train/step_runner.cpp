@@ -23,6 +23,7 @@ struct StepRunner::Impl {
   std::vector<Buffer<float>> tgrads;  // threads 1..T-1
   std::vector<double> losses;
   Buffer<float> grads;
+  const LossDef* loss = &cross_entropy_loss();
 
   // Splitting a batch over T threads costs T-1 extra gradient buffers to
   // zero and sum (num_params floats each) plus a wake-up; it pays only when
@@ -34,6 +35,7 @@ struct StepRunner::Impl {
   static constexpr double kMinFlopsPerParam = 150;
   bool adapt;
   double step_flops_per_sample;
+  uint64_t key = 0;  // the step's randomness key
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
@@ -65,7 +67,8 @@ StepRunner::~StepRunner() = default;
 
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
-  int used = std::min(m.pool.size(), std::max(n, 1));
+  // Batch statistics need the whole batch in one slice.
+  int used = m.net.couples_batch() ? 1 : std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
   while (m.adapt && used > 1 &&
@@ -77,11 +80,11 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
     int b, e;
     Impl::slice(n, used, t, b, e);
     float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
-    std::memset(g, 0, sizeof(float) * P);
+    if (P > 0) std::memset(g, 0, sizeof(float) * P);  // a network may have no parameters
     if (e > b) {
-      const RunInfo run{Mode::train, 0, b};
+      const RunInfo run{Mode::train, m.key, b};
       m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
-                                         e - b, n, run, m.ws[t], g);
+                                         e - b, n, *m.loss, run, m.ws[t], g);
     }
   };
   m.pool.run(used, job);
@@ -98,6 +101,20 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   double loss = 0.0;
   for (int t = 0; t < used; ++t) loss += m.losses[t];
   return loss / n;
+}
+
+void StepRunner::set_step_key(uint64_t key) {
+  impl_->key = key;
+}
+uint64_t StepRunner::step_key() const {
+  return impl_->key;
+}
+
+void StepRunner::set_loss(const LossDef& loss) {
+  impl_->loss = &loss;
+}
+const LossDef& StepRunner::loss() const {
+  return *impl_->loss;
 }
 
 const float* StepRunner::grads() const {
@@ -117,8 +134,8 @@ void StepRunner::predict(const float* x, int n, float* logits) {
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
     const RunInfo run{Mode::eval, 0, b};
-    const float* out = m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run,
-                                      m.ws[t]);
+    const float* out =
+        m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run, m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
   m.pool.run(used, job);

@@ -13,12 +13,18 @@ namespace handgrad {
 
 using Dims = std::vector<int>;
 
+// How a tensor is stored in a file (safetensors "F32" or "I64"). In memory
+// every tensor of a network is float; an I64 one is a count kept in a float
+// (batch norm's num_batches_tracked, exact up to 2^24).
+enum class DType { f32, i64 };
+const char* dtype_name(DType t);  // "F32", "I64"
+
 // Product of the dimensions (1 for an empty shape).
 size_t numel(const Dims& d);
 // "1x28x28", "128".
 std::string dims_str(const Dims& d);
-// Parses "1x28x28" or "2"; throws UsageError naming `what` on failure.
-Dims parse_dims(const std::string& s, const std::string& what);
+// Parses "1x28x28" or "2"; throws FieldError(field, ...) on failure.
+Dims parse_dims(const std::string& s, const std::string& field = "input");
 
 struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
@@ -71,26 +77,6 @@ class Buffer {
   std::unique_ptr<T, AlignedFree> data_;
   size_t size_ = 0;
   size_t cap_ = 0;
-};
-
-// A batch of samples: shape (N, ...dims), owning its storage.
-template <class T>
-struct Tensor {
-  int n = 0;
-  Dims dims;  // per-sample shape
-  Buffer<T> data;
-
-  Tensor() = default;
-  Tensor(int n_, Dims d) : n(n_), dims(std::move(d)) { data.resize(size()); }
-  size_t per_sample() const { return numel(dims); }
-  size_t size() const { return static_cast<size_t>(n) * per_sample(); }
-  void reshape(int n_, const Dims& d) {
-    n = n_;
-    dims = d;
-    data.resize(size());
-  }
-  T* ptr() { return data.data(); }
-  const T* ptr() const { return data.data(); }
 };
 
 }  // namespace handgrad

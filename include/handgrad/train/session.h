@@ -47,6 +47,10 @@ class Session {
   void run(const std::atomic<bool>* stop = nullptr);
   // The test-set evaluation the loop records, on demand.
   EvalResult evaluate();
+  // Writes a checkpoint of the current step now, also mid-epoch (what a
+  // stop before the end needs): --resume continues from it to exactly the
+  // result of an uninterrupted run, optimizer state and schedule included.
+  void checkpoint();
   // The report: dead units, warnings, pictures, the result. Once, at the end.
   TrainResult finish();
 

@@ -6,9 +6,14 @@
 //
 // Determinism: for a fixed thread count the result is bit-identical from run
 // to run (each thread owns a fixed slice of the batch and the per-thread
-// gradients are summed in thread order).
+// gradients are summed in thread order). Dropout masks do not depend on the
+// slices at all (core/rng.h). A network whose training statistics span the
+// batch (batch norm, Network::couples_batch) trains each batch as one
+// slice: its statistics are those of the whole batch, as in PyTorch;
+// predict() still splits, evaluation mode couples nothing.
 #include <memory>
 
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
 
 namespace handgrad {
@@ -25,8 +30,16 @@ class StepRunner {
   StepRunner& operator=(const StepRunner&) = delete;
 
   // x: (n, input_dims), labels: (n). Assigns the gradient of the mean
-  // softmax cross-entropy over the n samples to grads(); returns that mean.
+  // loss over the n samples to grads(); returns that mean.
+  // Training mode: batch statistics, dropout masks keyed by step_key().
   double loss_and_grad(const float* x, const int* labels, int n);
+  // The key of the following training steps' randomness, step_key(run
+  // seed, step) (core/rng.h); the Session sets it before every step.
+  void set_step_key(uint64_t key);
+  uint64_t step_key() const;
+  // The loss it trains and evaluates with: softmax cross-entropy unless set.
+  void set_loss(const LossDef& loss);
+  const LossDef& loss() const;
   const float* grads() const;
   float* grads();
 

@@ -15,6 +15,7 @@
 #include "int_flags.h"
 #include "optim_flags.h"
 #include "preset_flags.h"
+#include "train_mpi.h"
 
 namespace handgrad::cli {
 namespace {
@@ -25,6 +26,7 @@ struct Opts {
   int seeds = 1;
   bool json = false;
   bool seed_settings = false;
+  MpiFlags mpi;
 };
 
 void print_report(const TrainResult& r) {
@@ -69,7 +71,29 @@ nlohmann::json result_json(const TrainResult& r) {
           {"out", r.out_dir},
           {"confusion", r.confusion},
           {"dead_relu", relu},
-          {"warnings", r.warnings}};
+          {"warnings", r.warnings},
+          {"world_size", 1}};
+}
+
+// Under mpirun: rank 0's report, with the job's shape and its exchange cost.
+void print_mpi_report(const Opts& o, const TrainResult& r, const dist::DistStats& s) {
+  print_report(r);
+  std::printf(
+      "mpi: %d ranks x %d thread(s), %d slices; per step (median): compute %.3f ms, gradient "
+      "exchange %.3f ms (min %.3f ms), %.1f KB sent by rank 0\n",
+      s.world_size, s.threads_per_rank, s.slices, 1e3 * s.compute_median, 1e3 * s.exchange_median,
+      1e3 * s.exchange_min, s.bytes_sent_per_step / 1e3);
+  if (!o.json) return;
+  nlohmann::json j = result_json(r);
+  j["world_size"] = s.world_size;
+  j["mpi"] = {{"threads_per_rank", s.threads_per_rank},
+              {"slices", s.slices},
+              {"steps", s.steps},
+              {"compute_seconds_median", s.compute_median},
+              {"exchange_seconds_median", s.exchange_median},
+              {"exchange_seconds_min", s.exchange_min},
+              {"bytes_sent_per_step", s.bytes_sent_per_step}};
+  std::printf("%s\n", j.dump().c_str());
 }
 
 // The files a run writes into its folder (checkpoint.cpp, outputs.cpp,
@@ -98,6 +122,13 @@ struct StopHandlers {
 };
 
 int run_one(const Opts& o) {
+  if (launched_by_mpi()) {
+    // No stop handlers: ranks that stopped at different steps would wait
+    // for each other's gradients forever.
+    return run_train_mpi(o.t, o.mpi, [&o](const TrainResult& r, const dist::DistStats& s) {
+      print_mpi_report(o, r, s);
+    });
+  }
   const TrainResult r = [&] {
     const StopHandlers stop;
     return train(o.t);
@@ -109,6 +140,10 @@ int run_one(const Opts& o) {
 
 int run_seeds(const Opts& o) {
   if (!o.t.resume.empty()) throw UsageError("--seeds: cannot be combined with --resume");
+  if (launched_by_mpi()) {
+    if (dist::launched_rank() != 0) return kExitUsage;  // rank 0 says it
+    throw UsageError("--seeds: not under mpirun (run the seeds one after another)");
+  }
   const std::string base = o.t.out_dir.empty() ? default_run_dir(o.t) : o.t.out_dir;
   std::vector<TrainResult> runs;
   std::vector<double> acc;
@@ -227,6 +262,7 @@ const Register reg{
                     "MNIST's mean/std normalisation (x - 0.1307) / 0.3081, stored in the model");
        sub.add_flag("--quiet", t.quiet, "no progress on stderr");
        sub.add_flag("--json", o->json, "print a JSON summary as the last line of stdout");
+       add_mpi_flags(sub, o->mpi);
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
          if (!o->t.resume.empty()) {

@@ -12,6 +12,7 @@
 #include "command.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/signals.h"
+#include "handgrad/dist/job.h"
 
 namespace handgrad::cli {
 std::vector<Command>& commands() {
@@ -51,6 +52,7 @@ bool closes_quote(const unsigned char* next, const unsigned char* end) {
   return next == end ||
          std::string_view(" ):,;.]").find(static_cast<char>(*next)) != std::string_view::npos;
 }
+}  // namespace
 
 std::string one_line(const char* msg) {
   std::string out;
@@ -106,14 +108,20 @@ std::string one_line(const char* msg) {
   return out;
 }
 
+std::string field_line(const std::string& field, const char* msg) {
+  if (field.empty()) return one_line(msg);
+  std::string flag = field;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return "--" + flag + ": " + one_line(msg);
+}
+
 // A library error names the setting; the command line names the flag.
 std::string message(const Error& e) {
   const auto* f = dynamic_cast<const FieldError*>(&e);
-  if (!f) return one_line(e.what());
-  std::string flag = f->field();
-  for (char& c : flag) c = c == '_' ? '-' : c;
-  return "--" + flag + ": " + one_line(e.what());
+  return field_line(f ? f->field() : "", e.what());
 }
+
+namespace {
 
 std::string parent_help(const std::string& name) {
   if (name == "data") return "Get MNIST (data fetch), write 2-D data sets as CSV (data make)";
@@ -159,6 +167,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // Under mpirun every rank parses the same words: rank 0 says it once.
+    if (dist::launched_rank() != 0) return kExitUsage;
     std::fprintf(stderr, "handgrad: error: %s (see --help)\n", cli::one_line(e.what()).c_str());
     return kExitUsage;
   } catch (const Error& e) {

@@ -134,16 +134,17 @@ std::string optimizer_summary(const TrainOptions& o) {
 
 // The settings a run uses: the given ones, or a resumed run's own with the
 // length and where-to-write taken from the given ones. A resumed folder is
-// claimed before its state.json is read.
-TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock& lock) {
+// claimed (when lock is given: the Session that writes) before its
+// state.json is read.
+TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock* lock) {
   if (given.resume.empty()) {
-    claim_existing(lock, given.out_dir, given.overwrite);
+    if (lock) claim_existing(*lock, given.out_dir, given.overwrite);
     TrainOptions o = given;
     absolutize_data_paths(o.data);
     return o;
   }
   std::error_code ec;
-  if (std::filesystem::is_directory(given.resume, ec)) lock.acquire(given.resume);
+  if (lock && std::filesystem::is_directory(given.resume, ec)) lock->acquire(given.resume);
   Checkpoint c = read_checkpoint_state(given.resume);
   TrainOptions o = c.options;
   st = std::move(c.state);
@@ -172,9 +173,10 @@ std::string unique_run_dir(const std::string& label) {
 
 struct Session::Impl {
   Clock::time_point wall_start = Clock::now();
-  // The run folder, held for the Session's life (run_folder.h); declared
-  // before `o` because resolve_options() takes it. out_lock: --out when a
-  // resume writes to another folder.
+  SessionRole role;
+  // The run folder, held for the Session's life (run_folder.h) by the
+  // Session that writes it; declared before `o` because resolve_options()
+  // takes it. out_lock: --out when a resume writes to another folder.
   RunLock lock, out_lock;
   TrainState st;
   TrainOptions o;
@@ -199,12 +201,12 @@ struct Session::Impl {
   TrainResult res;
   long last_ckpt = -1;
   EvalResult last_eval;
-  double since_eval_seconds = 0, curve_sum = 0;
+  double since_eval_seconds = 0, curve_sum = 0, last_loss = NAN;
   long since_eval_samples = 0, curve_count = 0, step = 0, in_epoch = 0;
   std::vector<float> xb;
   std::vector<int> yb, perm;
 
-  explicit Impl(const TrainOptions& given);
+  Impl(const TrainOptions& given, SessionRole r);
   void claim_folder();
   void load_run_data();
   void build_network();
@@ -223,8 +225,9 @@ struct Session::Impl {
   void report_dead_units();
 };
 
-Session::Impl::Impl(const TrainOptions& given)
-    : o(resolve_options(given, st, lock)),
+Session::Impl::Impl(const TrainOptions& given, SessionRole r)
+    : role(std::move(r)),
+      o(resolve_options(given, st, role.writes ? &lock : nullptr)),
       resuming(!given.resume.empty()),
       rng(o.seed ^ 0xD1B54A32D192ED03ULL) {
   validate_options(o);
@@ -233,14 +236,16 @@ Session::Impl::Impl(const TrainOptions& given)
   build_network();
   schedule(given);
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
-  runner = std::make_unique<StepRunner>(*net, o.threads);
+  runner =
+      std::make_unique<StepRunner>(*net, role.runner_threads > 0 ? role.runner_threads : o.threads);
   runner->set_loss(find_loss(o.loss));
   opt = make_optimizer<float>(net->num_params(), o.optim, runner->kernels());
   lr_at.emplace(o.schedule, o.optim.lr, total, spe);
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
-  claim_folder();
+  if (role.ready) role.ready();
+  if (role.writes) claim_folder();
   if (!resuming) st.run_id = run_id(o, st.train_hash, st.test_hash);
   if (const std::string w = note_kernel_path(st, resuming); !w.empty()) res.warnings.push_back(w);
   extra = {{"training", settings_json(o)},
@@ -414,12 +419,14 @@ void Session::Impl::advance() {
   // three files after each would take longer than the training.
   const bool save = step == total ||
                     (epoch_end && o.checkpoint_every > 0 && (step / spe) % o.checkpoint_every == 0);
+  if (!role.writes) return;
   if (save || step % eval_every == 0) do_eval(step);
   if (save) checkpoint(step);
 }
 
 // Counters, the loss curve and the progress line after a step.
 void Session::Impl::bookkeep(double loss, int n, double dt) {
+  last_loss = loss;
   st.train_seconds += dt;
   since_eval_seconds += dt;
   since_eval_samples += n;
@@ -446,7 +453,9 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
 // next checkpoint could keep it, naming what and when.
 void Session::Impl::diverged(const std::string& what, long at) {
   progress->finish();
-  if (!st.history.empty()) write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  if (role.writes && !st.history.empty()) {
+    write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  }
   throw Error("training diverged: " + what + " at step " + std::to_string(at) + " (epoch " +
               std::to_string((at - 1) / spe + 1) +
               "); stopped (try a smaller --lr or --clip-grad-norm); " +
@@ -558,6 +567,7 @@ TrainResult Session::Impl::finish() {
   res.train_seconds = st.train_seconds;
   res.samples_per_second = st.samples / std::max(1e-9, st.train_seconds);
   res.final_train_loss = st.history.empty() ? NAN : st.history.back().train_loss;
+  if (!role.writes) return res;
   report_dead_units();
   const int k = net->num_classes();
   const LossDef& loss = runner->loss();
@@ -589,7 +599,8 @@ TrainResult Session::Impl::finish() {
   return res;
 }
 
-Session::Session(const TrainOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Session::Session(const TrainOptions& options, SessionRole role)
+    : impl_(std::make_unique<Impl>(options, std::move(role))) {}
 Session::~Session() = default;
 
 bool Session::finished() const {
@@ -603,6 +614,15 @@ long Session::total_steps() const {
 }
 long Session::steps_per_epoch() const {
   return impl_->spe;
+}
+long Session::samples() const {
+  return impl_->st.samples;
+}
+double Session::train_seconds() const {
+  return impl_->st.train_seconds;
+}
+double Session::last_loss() const {
+  return impl_->last_loss;
 }
 void Session::advance() {
   if (finished()) throw Error("the run has finished: no step left");

@@ -50,8 +50,8 @@ void check_range(const char* field, double v, double lo, double hi, bool hi_open
   const bool ok_float = std::isfinite(f) && (hi_open ? f < hi : f <= hi);
   if (!ok) throw FieldError(field, "must be in " + range + ", got " + shown(v));
   if (!ok_float) {
-    throw FieldError(field, "must be in " + range + " as the float32 the optimizer steps in, got " +
-                                shown(v));
+    throw FieldError(
+        field, "must be in " + range + " as the float32 the optimizer steps in, got " + shown(v));
   }
 }
 

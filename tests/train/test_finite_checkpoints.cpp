@@ -110,7 +110,11 @@ TEST(FiniteCheckpoints, FloatSettingsAreCheckedAsFloats) {
   EXPECT_FALSE(fs::exists(d.file("a/model.safetensors")));
   r = run_cli(args + "--momentum 0.999999999 --out " + d.file("b"));
   EXPECT_EQ(r.code, 2) << r.all;
-  EXPECT_NE(r.err.find("--momentum: must be in [0, 1) as the float32 the optimizer steps in, got 0.999999999"), std::string::npos) << r.err;
+  EXPECT_NE(
+      r.err.find(
+          "--momentum: must be in [0, 1) as the float32 the optimizer steps in, got 0.999999999"),
+      std::string::npos)
+      << r.err;
 }
 
 TEST(FiniteCheckpoints, CommandsRefuseAModelHoldingNaN) {

@@ -106,15 +106,14 @@ void refuse_other_run(const std::string& dir) {
                               dir + " to continue it, or --overwrite to replace it");
 }
 
-// A fresh run's folder, when it already exists: claimed at once (so a run
-// already in it is found before any data loads) and refused when it holds
-// another run's files, unless they may be overwritten (which happens only
-// in claim_folder(), once every input has loaded).
-void claim_existing(RunLock& lock, const std::string& dir, bool overwrite) {
+// A fresh run's folder, when it already exists: claimed at once, so a run
+// busy in it is found before any data loads. Whether it holds another run's
+// files is checked in claim_folder(), once every input has loaded: a bad
+// input is reported first, whatever folder it was to be written to.
+void claim_existing(RunLock& lock, const std::string& dir) {
   std::error_code ec;
   if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return;
   lock.acquire(dir);
-  if (!overwrite) refuse_other_run(dir);
 }
 
 // "adam (lr 0.001, cosine schedule), mse loss": what announce() prints.
@@ -138,7 +137,7 @@ std::string optimizer_summary(const TrainOptions& o) {
 // state.json is read.
 TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock* lock) {
   if (given.resume.empty()) {
-    if (lock) claim_existing(*lock, given.out_dir, given.overwrite);
+    if (lock) claim_existing(*lock, given.out_dir);
     TrainOptions o = given;
     absolutize_data_paths(o.data);
     return o;

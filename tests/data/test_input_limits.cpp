@@ -36,9 +36,10 @@ bool clean_text(const std::string& s) {
 // /dev/urandom as the test set grew to 2.1 GB before failing, then printed
 // raw bytes; now the read stops at the cap.
 TEST(InputLimits, EndlessCsvIsRefusedAtTheCap) {
-  const auto r = run_cli("train --preset seed-2d --data " + kGoodCsv +
-                             " --test-data /dev/urandom --epochs 1 --quiet --out /nonexistent/x",
-                         "timeout -s KILL 60");
+  const auto r =
+      run_cli("train --preset seed-2d --data " + kGoodCsv +
+                  " --test-data /dev/urandom --epochs 1 --quiet --out /nonexistent/endless",
+              "timeout -s KILL 60");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("/dev/urandom: file too large (more than 268435456 bytes)"),
             std::string::npos)
@@ -50,8 +51,8 @@ TEST(InputLimits, EndlessCsvIsRefusedAtTheCap) {
 TEST(InputLimits, BinaryCsvIsQuotedAsText) {
   const std::string p = ::testing::TempDir() + "hg_binary_" + std::to_string(::getpid()) + ".csv";
   test::write_text(p, "1,2,0\n\xff\xfe\x80\xc3,3,1\n");
-  const auto r =
-      run_cli("train --preset seed-2d --data " + p + " --epochs 1 --quiet --out /nonexistent/x");
+  const auto r = run_cli("train --preset seed-2d --data " + p +
+                         " --epochs 1 --quiet --out /nonexistent/binary");
   fs::remove(p);
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find(":2: column 1"), std::string::npos) << r.err;

@@ -351,7 +351,7 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--batch-size", o->batch, "samples per step")->capture_default_str();
-       sub.add_option("--threads", o->threads, "threads for the step")->capture_default_str();
+       add_threads_option(sub, o->threads, "threads for the step")->capture_default_str();
        sub.add_option("--steps", o->steps, "steps per repetition (0: about --seconds)")
            ->capture_default_str();
        sub.add_option("--reps", o->reps, "timed repetitions (the median is reported)")

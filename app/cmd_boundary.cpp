@@ -12,6 +12,7 @@
 #include "handgrad/data/points_source.h"
 #include "handgrad/model/model_file.h"
 #include "handgrad/train/trainer.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad::cli {
 namespace {
@@ -23,6 +24,9 @@ struct Opts {
 };
 
 int run(Opts o, bool data_given) {
+  refuse_overwriting_inputs(
+      {{"--model", o.model}, {"--data", o.data.data}, {"--test-data", o.data.test_data}},
+      {{"--out", o.out}});
   LoadedModel m = load_model(o.model);
   if (m.net.input_dims() != Dims{2}) {
     throw UsageError("--model: " + o.model + " takes input " + dims_str(m.net.input_dims()) +

@@ -6,6 +6,7 @@
 #include "handgrad/data/csv.h"
 #include "handgrad/core/error.h"
 #include "handgrad/data/generators.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -31,14 +32,18 @@ const Register reg{
      [](CLI::App& sub) {
        auto o = std::make_shared<Opts>();
        sub.add_option("name", o->name, "moons, circles, spirals, xor or blobs")->required();
-       sub.add_option("--n", o->gen.n, "number of points")->capture_default_str();
+       sub.add_option("--n", o->gen.n, "number of points")
+           ->check(whole<int>(1))
+           ->capture_default_str();
        sub.add_option("--noise", o->gen.noise,
                       "Gaussian noise std (default: moons 0.2, circles 0.1, "
                       "spirals 0.05, xor 0.1, blobs 0.6)")
            ->check(CLI::Validator(
                [](std::string& s) { return s.starts_with("-") ? "must be >= 0" : std::string(); },
                "NOISE>=0"));
-       sub.add_option("--seed", o->gen.seed, "random seed")->capture_default_str();
+       sub.add_option("--seed", o->gen.seed, "random seed")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--factor", o->gen.factor, "circles: inner radius / outer")
            ->capture_default_str();
        sub.add_option("--classes", o->gen.classes, "blobs: number of clusters")

@@ -10,9 +10,11 @@
 #include "handgrad/core/error.h"
 #include "handgrad/layers/loss.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/model/pass_size.h"
 #include "handgrad/train/evaluate.h"
 #include "handgrad/train/step_runner.h"
 #include "handgrad/train/trainer.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -35,8 +37,9 @@ void write_logits(const std::string& path, StepRunner& runner, const LoadedModel
   const size_t n = static_cast<size_t>(raw.size()), f = raw.sample_size();
   const int k = m.net.num_classes();
   std::vector<float> logits(n * static_cast<size_t>(k));
-  for (size_t i = 0; i < n; i += 500) {
-    const int b = static_cast<int>(std::min<size_t>(500, n - i));
+  const size_t chunk = static_cast<size_t>(samples_per_pass(m.net, 500));
+  for (size_t i = 0; i < n; i += chunk) {
+    const int b = static_cast<int>(std::min(chunk, n - i));
     runner.predict(raw.x.data() + i * f, b, logits.data() + i * static_cast<size_t>(k));
   }
   SafeTensors st;
@@ -75,6 +78,9 @@ int run(const Opts& o) {
     test.sample_dims = m.net.input_dims();
   }
   check_data_fits(m.net, test, o.model + " on " + test.name);
+  if (const std::string w = single_class_warning(test); !w.empty()) {
+    std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
+  }
   StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
   // The test loss is the loss the model was trained with, as in training.
   const LossDef& loss = find_loss(loss_from_metadata(m.metadata));
@@ -101,8 +107,9 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        sub.add_option("--model", o->model, "model.safetensors")->required();
        o->data_opt = add_data_flags(sub, o->data);
-       sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples");
-       sub.add_option("--threads", o->threads, "worker threads");
+       sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples")
+           ->check(whole<int>(0));
+       add_threads_option(sub, o->threads, "worker threads (default: all cores)");
        sub.add_flag("--json", o->json, "JSON summary as the last line");
        sub.add_option("--logits", o->logits,
                       "also write the raw test inputs, labels and logits (safetensors)");

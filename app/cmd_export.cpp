@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 #include "handgrad/export/onnx.h"
 #include "handgrad/model/model_file.h"
 
@@ -45,11 +46,8 @@ int run(const Opts& o) {
     throw Error("export: this handgrad was built without ONNX support (install libprotobuf-dev " +
                 std::string("and libonnx-dev, then rebuild)"));
   }
+  refuse_overwriting_inputs({{"--model", o.model}}, {{"--out", o.out}});
   const LoadedModel m = load_model(o.model);
-  std::error_code ec;
-  if (std::filesystem::equivalent(o.model, o.out, ec)) {
-    throw UsageError("--out: " + o.out + " is the model file itself");
-  }
   export_onnx(m, o.model, o.out, opt);
   const auto bytes = std::filesystem::file_size(o.out);
   std::printf(

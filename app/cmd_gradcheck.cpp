@@ -6,6 +6,7 @@
 #include "handgrad/core/error.h"
 #include "handgrad/model/presets.h"
 #include "handgrad/train/gradcheck.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -45,7 +46,9 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--batch-size", o->batch, "samples per check")->capture_default_str();
-       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--max-checks", o->max_checks, "elements compared per tensor")
            ->capture_default_str();
        sub.add_option("--loss", o->loss, "the whole network's loss: ce or mse")

@@ -8,6 +8,7 @@
 #include "handgrad/core/error.h"
 #include "handgrad/model/network.h"
 #include "handgrad/model/model_file.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -35,7 +36,9 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        add_net_flags(sub, o->preset, o->arch, o->input);
        sub.add_option("--init", o->scheme, "torch, he or xavier")->capture_default_str();
-       sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
+       sub.add_option("--seed", o->seed, "random seed")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--out", o->out, "model file to write")->required();
        return [o] { return run(*o); };
      }}};

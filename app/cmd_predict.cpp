@@ -49,6 +49,12 @@ int run(const Opts& o) {
   std::vector<float> logits(static_cast<size_t>(k)), probs(static_cast<size_t>(k));
   for (const auto& path : o.images) {
     const GrayImage img = read_gray_image(path);
+    // A blank or one-colour picture got a confident digit before.
+    const std::vector<float> seen = composite(img, o.invert);
+    if (std::all_of(seen.begin(), seen.end(), [&](float v) { return v == seen[0]; })) {
+      throw Error(path +
+                  ": the image is empty (every pixel has the same value); nothing to classify");
+    }
     std::vector<float> x = to_model_input(img, in[1], in[2], o.invert, fit);  // (1, H, W)
     runner.predict(x.data(), 1, logits.data());
     softmax<float>(logits.data(), 1, k, probs.data());

@@ -22,6 +22,7 @@
 #include "handgrad/model/model_file.h"
 #include "handgrad/model/presets.h"
 #include "handgrad/train/session.h"
+#include "int_flags.h"
 #include "optim_flags.h"
 
 namespace handgrad::cli {
@@ -89,6 +90,16 @@ TrainOptions session_options(const Opts& o) {
 int run(const Opts& o) {
   if (o.steps < 0) throw UsageError("--steps: must be >= 0");
   if (o.test_batch < 1) throw UsageError("--test-batch: must be >= 1");
+  std::vector<FileRole> outputs;
+  for (const char* f :
+       {"losses.txt", "grads0.safetensors", "params.safetensors", "logits.safetensors"}) {
+    outputs.push_back({"--out", o.out + "/" + f});
+  }
+  refuse_overwriting_inputs({{"--init", o.init},
+                             {"--batch-order", o.batch_order},
+                             {"--data", o.data.data},
+                             {"--test-data", o.data.test_data}},
+                            outputs);
   Session s(session_options(o));
   const Network<float>& net = s.network();
   const int k = net.num_classes();
@@ -144,8 +155,10 @@ const Register reg{
        add_objective_flags(sub, o->objective);
        sub.add_option("--test-batch", o->test_batch, "test samples whose logits are written")
            ->capture_default_str();
-       sub.add_option("--threads", o->threads, "threads")->capture_default_str();
-       sub.add_option("--seed", o->seed, "run seed (dropout masks)")->capture_default_str();
+       add_threads_option(sub, o->threads, "threads")->capture_default_str();
+       sub.add_option("--seed", o->seed, "run seed (dropout masks)")
+           ->check(whole<uint64_t>())
+           ->capture_default_str();
        sub.add_option("--out", o->out, "folder for the outputs")->required();
        return [o, &sub] {
          o->resolved.loss = o->objective.loss;

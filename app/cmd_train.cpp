@@ -8,8 +8,11 @@
 #include "command.h"
 #include "data_flags.h"
 #include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/signals.h"
 #include "handgrad/train/evaluate.h"
 #include "handgrad/train/trainer.h"
+#include "int_flags.h"
 #include "optim_flags.h"
 #include "preset_flags.h"
 #include "train_mpi.h"
@@ -93,13 +96,43 @@ void print_mpi_report(const Opts& o, const TrainResult& r, const dist::DistStats
   std::printf("%s\n", j.dump().c_str());
 }
 
+// The files a run writes into its folder (checkpoint.cpp, outputs.cpp,
+// boundary_output.cpp, the trainer's metrics.csv): none may be an input.
+void refuse_overwriting_inputs(const TrainOptions& t) {
+  const std::string dir = t.out_dir.empty() ? t.resume : t.out_dir;
+  if (dir.empty()) return;  // a fresh runs/<name>-<time> folder
+  std::vector<FileRole> outputs;
+  for (const char* f : {"model.safetensors", "optimizer.safetensors", "state.json", "metrics.csv",
+                        "loss.png", "accuracy.png", "confusion.png", "boundary.png"}) {
+    outputs.push_back({"--out", dir + "/" + f});
+  }
+  std::vector<FileRole> inputs = {
+      {"--data", t.data.data}, {"--test-data", t.data.test_data}, {"--batch-order", t.batch_order}};
+  if (t.resume.empty()) inputs.push_back({"--init", t.init});
+  handgrad::refuse_overwriting_inputs(inputs, outputs);
+}
+
+// SIGINT/SIGTERM end a run between steps with a checkpoint (session.h)
+// while training; the default actions again once it is over.
+struct StopHandlers {
+  StopHandlers() { install_stop_handlers(); }
+  ~StopHandlers() { remove_stop_handlers(); }
+  StopHandlers(const StopHandlers&) = delete;
+  StopHandlers& operator=(const StopHandlers&) = delete;
+};
+
 int run_one(const Opts& o) {
   if (launched_by_mpi()) {
+    // No stop handlers: ranks that stopped at different steps would wait
+    // for each other's gradients forever.
     return run_train_mpi(o.t, o.mpi, [&o](const TrainResult& r, const dist::DistStats& s) {
       print_mpi_report(o, r, s);
     });
   }
-  const TrainResult r = train(o.t);
+  const TrainResult r = [&] {
+    const StopHandlers stop;
+    return train(o.t);
+  }();
   print_report(r);
   if (o.json) std::printf("%s\n", result_json(r).dump().c_str());
   return 0;
@@ -118,7 +151,10 @@ int run_seeds(const Opts& o) {
     TrainOptions t = o.t;
     t.seed = o.t.seed + static_cast<uint64_t>(i);
     t.out_dir = base + "/seed-" + std::to_string(t.seed);
-    runs.push_back(train(t));
+    {
+      const StopHandlers stop;
+      runs.push_back(train(t));
+    }
     acc.push_back(runs.back().test_accuracy);
     std::printf("seed %llu: test accuracy %.4f, test loss %.4f, %.1f s\n",
                 static_cast<unsigned long long>(t.seed), runs.back().test_accuracy,
@@ -179,28 +215,41 @@ const Register reg{
            ->check(kNonEmptyArch);
        sub.add_option("--input", t.input, "input shape for --arch (default: the data's)");
        add_data_flags(sub, t.data);
-       sub.add_option("--train-limit", t.train_limit, "use only the first N training samples");
-       sub.add_option("--test-limit", t.test_limit, "evaluate on the first N test samples");
+       sub.add_option("--train-limit", t.train_limit, "use only the first N training samples")
+           ->check(whole<int>(0));
+       sub.add_option("--test-limit", t.test_limit, "evaluate on the first N test samples")
+           ->check(whole<int>(0));
        auto* epochs = sub.add_option("--epochs", t.epochs, "passes over the training set")
+                          ->check(whole<int>(1))
                           ->capture_default_str();
-       sub.add_option("--iterations", t.iterations, "stop after N steps instead")->excludes(epochs);
+       sub.add_option("--iterations", t.iterations, "stop after N steps instead")
+           ->check(whole<long>(1, kMaxIterations))
+           ->excludes(epochs);
        sub.add_option("--batch-size", t.batch_size, "samples per step (last batch partial)")
+           ->check(whole<int>(1))
            ->capture_default_str();
        add_objective_flags(sub, o->objective);
-       sub.add_option("--seed", t.seed, "random seed (init and shuffling)")->capture_default_str();
-       sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
+       sub.add_option("--seed", t.seed, "random seed (init and shuffling)")
+           ->check(whole<uint64_t>())
            ->capture_default_str();
-       sub.add_option("--threads", t.threads, "worker threads (default: all cores)");
+       sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
+           ->check(whole<int>(1))
+           ->capture_default_str();
+       add_threads_option(sub, t.threads, "worker threads (default: all cores)");
        sub.add_option("--out", t.out_dir, "run folder (default: runs/<preset>-<time>)");
        sub.add_option("--init", t.init, "torch, he, xavier, or a .safetensors file to start from")
            ->capture_default_str();
        sub.add_option("--batch-order", t.batch_order,
                       "file: one line per step, the 0-based sample indices of its batch");
        sub.add_option("--checkpoint-every", t.checkpoint_every,
-                      "write a checkpoint every K epochs and at the end (0: only at the end)");
+                      "write a checkpoint every K epochs and at the end (0: only at the end)")
+           ->check(whole<int>(0));
        sub.add_option("--eval-every", t.eval_every,
-                      "also evaluate every N steps (default: about 10 times per run)");
+                      "also evaluate every N steps (default: about 10 times per run)")
+           ->check(whole<long>(1));
        sub.add_option("--resume", t.resume, "continue the run in this folder");
+       sub.add_flag("--overwrite", t.overwrite,
+                    "replace the run files already in --out (a finished or abandoned run)");
        sub.add_option("--clip-grad-norm", t.clip_grad_norm,
                       "clip the global gradient L2 norm to X (0 = off)");
        sub.add_flag("--standardize,!--no-standardize", t.standardize,
@@ -245,6 +294,12 @@ const Register reg{
              }
            }
          }
+         if (o->t.overwrite && !o->t.resume.empty() && o->t.out_dir.empty()) {
+           throw UsageError(
+               "--overwrite: --resume continues the run in its own folder; to start "
+               "afresh there, give --out " +
+               o->t.resume + " --overwrite instead");
+         }
          if (o->t.resume.empty()) {
            o->t.loss = o->objective.loss;
            o->t.optim = resolve_optimizer(sub, o->objective.optim);
@@ -252,6 +307,7 @@ const Register reg{
            apply_preset_defaults(o->t, sub, o->seed_settings);
          }
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
+         refuse_overwriting_inputs(o->t);
          return o->seeds > 1 ? run_seeds(*o) : run_one(*o);
        };
      }}};

@@ -1,10 +1,13 @@
 #pragma once
 // Subcommands register themselves, so adding one is adding one file.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
 
 namespace handgrad::cli {
@@ -43,6 +46,25 @@ inline void add_net_flags(CLI::App& sub, std::string& preset, std::string& arch,
   sub.add_option("--preset", preset, "seed-cnn (default), seed-mlp or seed-2d");
   sub.add_option("--arch", arch, "architecture string (with --input)")->check(kNonEmptyArch);
   sub.add_option("--input", input, "input shape, e.g. 1x28x28 or 2");
+}
+
+// --threads for every command that has it: 1..max_threads() (cpu.h), refused
+// while parsing; above the hardware threads a warning on stderr.
+inline const CLI::Validator kThreads{
+    [](std::string& s) {
+      long long n = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec != std::errc() || end != s.data() + s.size()) return std::string();  // CLI11 says so
+      if (std::string p = threads_problem(n); !p.empty()) return p;
+      if (std::string w = threads_warning(n); !w.empty()) {
+        std::fprintf(stderr, "handgrad: warning: --threads: %s\n", w.c_str());
+      }
+      return std::string();
+    },
+    ""};
+
+inline CLI::Option* add_threads_option(CLI::App& sub, int& threads, const std::string& help) {
+  return sub.add_option("--threads", threads, help)->check(kThreads);
 }
 
 struct Register {

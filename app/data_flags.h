@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "handgrad/data/data_source.h"
+#include "int_flags.h"
 
 namespace handgrad::cli {
 
@@ -16,9 +17,12 @@ inline CLI::Option* add_data_flags(CLI::App& sub, DataArgs& d) {
       "--data-dir", d.data_dir,
       "folder with the IDX files (else $HANDGRAD_DATA/<name>, ~/.cache/handgrad/<name>)");
   sub.add_option("--test-data", d.test_data, "a separate test set (.csv)");
-  sub.add_option("--n", d.n, "generators: number of points")->capture_default_str();
+  sub.add_option("--n", d.n, "generators: number of points")
+      ->check(whole<int>(1))
+      ->capture_default_str();
   sub.add_option("--noise", d.noise, "generators: noise level (default: the generator's)");
   sub.add_option("--data-seed", d.seed, "generators and splits: random seed")
+      ->check(whole<uint64_t>())
       ->capture_default_str();
   sub.add_option("--test-fraction", d.test_fraction,
                  "generators and CSV without --test-data: test share")

@@ -36,6 +36,8 @@ PROBLEM = {
     "arch/int-overflow-arg.arch": "integer", "arch/stray-character.arch": "';'",
     "arch/output-not-flat.arch": "not flat", "arch/multi-line.arch": "unexpected 'r'",
     "arch/binary-garbage.arch": "unexpected", "arch/empty.arch": "empty",
+    "arch/too-many-layers.arch": "1202 layers, over the limit of 1000",
+    "arch/activations-too-large.arch": "over the limit of 16777216",
     "arch/dropout-out-of-range.arch": "layer 'dropout': p must be < 1, got 1.5",
     "arch/leaky-relu-not-a-number.arch": "layer 'leaky_relu': expected a number",
     "arch/avgpool-zero.arch": "layer 'avgpool': kernel must be positive, got 0",
@@ -76,6 +78,8 @@ PROBLEM = {
     "safetensors/deep-json.safetensors": "nested too deeply",
     "safetensors/binary-garbage.safetensors": "header length",
     "safetensors/init-shape-vs-arch.safetensors": "has shape 10x9",
+    "safetensors/nan-weight.safetensors": "holds NaN (at index 5)",
+    "safetensors/inf-bias.safetensors": "holds an infinite value (at index 2)",
     "image/empty.pgm": "empty", "image/truncated.pgm": "truncated",
     "image/huge-claim.pgm": "image size", "image/huge-claim-ascii.pgm": "truncated",
     "image/huge-claim.ppm": "truncated", "image/too-large.pgm": "image size",
@@ -87,6 +91,10 @@ PROBLEM = {
     "image/ihdr-lies.png": "more than its", "image/bad-colour-type.png": "unreadable PNG",
     "image/signature-only.png": "truncated PNG", "image/jpeg.jpg": "not a PNG",
     "image/text.png": "not a PNG",
+    "image/one-colour.pgm": "the image is empty", "image/blank.png": "the image is empty",
+    "safetensors/png-image.safetensors": "not a safetensors file: it is a PNG image",
+    "csv/semicolons.csv": "separated by ';'", "csv/decimal-commas.csv": "separated by ';'",
+    "csv/label-beyond-network.csv": ":7: label 2 but the network",
     "idx/truncated-gz": "truncated or corrupt .gz", "idx/corrupt-gz": "corrupt .gz",
     "idx/gz-bad-crc": "corrupt .gz", "idx/gz-of-garbage": "corrupt .gz",
     "idx/wrong-magic": "magic", "idx/labels-magic-on-images": "magic",
@@ -228,6 +236,8 @@ def main():
         ("multi-line", "conv(4,5\nrelu\nflatten linear(10)"),
         ("binary-garbage", bytes(range(0x80, 0xC0)) + b"(\x01\x02)"),
         ("empty", ""),
+        ("too-many-layers", "flatten " + "identity " * 1200 + "linear(10)"),
+        ("activations-too-large", "conv(64,3,1,1) relu " * 200 + "flatten linear(10)"),
         ("dropout-out-of-range", "flatten dropout(1.5) linear(10)"),
         ("leaky-relu-not-a-number", "conv(4,5) leaky_relu(x) flatten linear(10)"),
         ("avgpool-zero", "avgpool(0) flatten linear(10)"),
@@ -254,8 +264,15 @@ def main():
         ("binary-garbage", bytes((i * 97 + 13) % 256 for i in range(300))),
         ("nul-bytes", "0.5,\0.25,0\n1,2,1\n"),
         ("huge-label", ok + "0.5,1,99999999999999999999\n"),
+        # a spreadsheet's export in a ';' locale, with and without decimal commas
+        ("semicolons", ok.replace(",", ";")),
+        ("decimal-commas", "0,5;0,25;0\n1,5;2;1\n"),
     ]:
         write("csv/%s.csv" % name, text, csv_cmd)
+    # 3 classes for a 2-output network: the error gives the file's line (7),
+    # not the sample's index after the train/test shuffle
+    write("csv/label-beyond-network.csv", ok + "0.3,0.3,0\n0.7,0.1,2\n",
+          "train --data {} --arch 'linear(2)' --epochs 1 --quiet --out out")
     write("csv/bad-test-data.csv", ok.replace("-1,2,1", "-1,2,x"),
           "train --data {good}/train.csv "
           "--test-data {} --preset seed-2d --epochs 1 --quiet --out out")
@@ -304,6 +321,13 @@ def main():
             tensors=[("1.weight", [10, 16], W), ("1.bias\nfake", [10], B)])),
         ("deep-json", hdr_len(4000, b"[" * 2000 + b"]" * 2000)),
         ("binary-garbage", bytes((i * 131 + 7) % 256 for i in range(512))),
+        # a picture given as --model (its signature read as a header length)
+        ("png-image", png(8, 8, [[(x * 16 + y) % 256 for x in range(8)] for y in range(8)])),
+        # a diverged run's parameters (predict printed "0 (-nan)")
+        ("nan-weight", good_model(
+            tensors=[("1.weight", [10, 16], W[:5] + [float("nan")] + W[6:]), ("1.bias", [10], B)])),
+        ("inf-bias", good_model(
+            tensors=[("1.weight", [10, 16], W), ("1.bias", [10], B[:2] + [float("-inf")] + B[3:])])),
     ]:
         write("safetensors/%s.safetensors" % name, data, model_cmd)
     write("safetensors/init-shape-vs-arch.safetensors",
@@ -336,6 +360,9 @@ def main():
         ("signature-only.png", b"\x89PNG\r\n\x1a\n"),
         ("jpeg.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF\0" + bytes(64)),
         ("text.png", b"this is not an image\n"),
+        # nothing drawn: no prediction to give
+        ("one-colour.pgm", pgm(4, 4, [0] * 16)),
+        ("blank.png", png(8, 8, [[255] * 8 for _ in range(8)])),
     ]:
         write("image/" + name, data, img_cmd)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds (if needed) and runs the whole test suite with CTest.
-# Tests that need MNIST read $HANDGRAD_DATA/mnist (default: ../shared/data
-# beside the project, when present) and skip, saying so, when it is absent.
+# Tests that need MNIST look where the CLI does ($HANDGRAD_DATA/mnist, then
+# ~/.cache/handgrad/mnist, where `handgrad data fetch mnist` puts it; also
+# ../shared/data beside the project) and skip, saying so, when it is absent.
+# The end of the output says how many tests skipped and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BUILD_DIR:-build}"
@@ -14,4 +16,7 @@ fi
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
-ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900
+rc=0
+ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900 || rc=$?
+bash scripts/skip_summary.sh "$BUILD/Testing/Temporary/LastTest.log"
+exit "$rc"

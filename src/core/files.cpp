@@ -1,11 +1,19 @@
 // Atomic writes: temporary file in the target's folder, fsync, rename. A
 // reader (or a crash at any moment) sees either the old file or the new one,
 // never a half-written one.
+//
+// Only regular files are written. A symlink is followed to the file it
+// names, which is replaced (the link stays). Anything else that exists under
+// the name (a folder, a device such as /dev/null, a FIFO, /dev/stdout when
+// it is a pipe) is refused: renaming over it would replace the node itself,
+// and as root that would replace the machine's /dev/null with a PNG.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +25,7 @@ namespace handgrad {
 namespace {
 
 std::string sys_error() {
+  if (errno == EFBIG) return "file too large (over the file size limit, ulimit -f?)";
   return std::strerror(errno);
 }
 
@@ -55,16 +64,73 @@ bool pause_here(const std::string& path) {
   return name && *name && std::filesystem::path(path).filename() == name;
 }
 
+const char* kind_of(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISFIFO(m)) return "a pipe or FIFO";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+// The file a write replaces: `path`, or for a symlink (chain) the file it
+// ends at, so the link keeps pointing at the new contents. A dangling link
+// gives the path it points to (the file is created there).
+std::string real_target(const std::string& path) {
+  std::string p = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
+    if (n <= 0) return p;
+    const std::string link(buf, static_cast<size_t>(n));
+    p = link.front() == '/' ? link : parent_dir(p) + "/" + link;
+  }
+  throw Error(path + ": too many levels of symbolic links");
+}
+
 }  // namespace
 
-void write_atomic_with(const std::string& path,
+void remove_stale_temps(const std::string& path) {
+  const std::filesystem::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(parent_dir(path), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    // Only a dead writer's file: a live one (another run) is mid-write.
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 ||
+        errno != ESRCH) {
+      continue;
+    }
+    ::unlink(e.path().c_str());
+  }
+}
+
+void write_atomic_with(const std::string& given,
                        const std::function<void(const std::string& tmp_path)>& write) {
+  struct stat st {};
+  const bool exists = ::stat(given.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) throw Error(given + ": is a directory, not a file");
+  if (exists && !S_ISREG(st.st_mode)) {
+    throw Error(given + ": is " + kind_of(st.st_mode) +
+                ", not a regular file; handgrad writes only regular files (it replaces them "
+                "atomically)");
+  }
+  const std::string path = real_target(given);
+  remove_stale_temps(path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     write(tmp);
-    if (!fsync_path(tmp, O_RDONLY)) throw Error(path + ": cannot flush to disk: " + sys_error());
+    // A replaced file keeps its permissions (a fresh one gets 0644 & umask).
+    if (exists) ::chmod(tmp.c_str(), st.st_mode & 07777);
+    if (!fsync_path(tmp, O_RDONLY)) throw Error(given + ": cannot flush to disk: " + sys_error());
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      throw Error(path + ": cannot replace the file: " + sys_error());
+      throw Error(given + ": cannot replace the file: " + sys_error());
     }
   } catch (...) {
     ::unlink(tmp.c_str());

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
@@ -43,6 +45,27 @@ int json_depth(const std::string& s) {
     }
   }
   return worst;
+}
+
+// What a file that is not safetensors is, from its first bytes ("" when
+// unknown): a PNG passed as --model reported "header length
+// 727905341920923785" (its signature read as a little-endian length).
+std::string sniff_format(const std::string& b) {
+  auto starts = [&](std::string_view magic) { return b.compare(0, magic.size(), magic) == 0; };
+  if (starts("\x89PNG\r\n\x1a\n")) return "a PNG image";
+  if (starts("\x1f\x8b")) return "a gzip file";
+  if (starts("PK\x03\x04")) return "a ZIP archive (a PyTorch .pt/.pth file?)";
+  if (b.size() > 2 && b[0] == '\x80' && b[1] >= 2 && b[1] <= 5)
+    return "a Python pickle (a PyTorch file?)";
+  if (b.size() > 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
+      std::isspace(static_cast<unsigned char>(b[2]))) {
+    return "a PGM/PPM image";
+  }
+  if (starts(std::string_view("\0\0\x08\x03", 4)) || starts(std::string_view("\0\0\x08\x01", 4))) {
+    return "an IDX file (MNIST images or labels)";
+  }
+  if (starts("{")) return "JSON text (a safetensors file starts with the header's 8-byte length)";
+  return "";
 }
 
 struct Entry {
@@ -136,6 +159,11 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& path)
   }
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
+  if (n > kMaxHeader || n > bytes.size() - 8) {
+    if (const std::string what = sniff_format(bytes); !what.empty()) {
+      throw Error(path + ": not a safetensors file: it is " + what);
+    }
+  }
   if (n > kMaxHeader) {
     throw Error(path + ": header length " + std::to_string(n) + " exceeds the 100 MB limit");
   }

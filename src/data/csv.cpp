@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 namespace {
@@ -45,6 +44,20 @@ Num parse_number(std::string_view s, double& v) {
   return Num::ok;
 }
 
+// A hint for text that is not comma-separated: spreadsheets in many locales
+// write ';' (and decimal commas), others tabs.
+std::string separator_hint(std::string_view s) {
+  if (s.find(';') != std::string_view::npos) {
+    return " (the fields look separated by ';'; handgrad reads comma-separated values "
+           "x1,...,xF,label with '.' decimals)";
+  }
+  if (s.find('\t') != std::string_view::npos) {
+    return " (the fields look separated by tabs; handgrad reads comma-separated values "
+           "x1,...,xF,label)";
+  }
+  return "";
+}
+
 std::string quote(std::string_view s) {
   std::string q(s.substr(0, 40));
   if (s.size() > 40) q += "...";
@@ -53,9 +66,14 @@ std::string quote(std::string_view s) {
 
 }  // namespace
 
-Dataset parse_csv(const std::string& text, const std::string& path, const CsvOptions& o) {
+Dataset parse_csv(const std::string& text_in, const std::string& path, const CsvOptions& o) {
+  // A byte-order mark (spreadsheets write one) is not part of the data.
+  const std::string_view text = std::string_view(text_in).starts_with("\xEF\xBB\xBF")
+                                    ? std::string_view(text_in).substr(3)
+                                    : std::string_view(text_in);
   Dataset d;
   d.name = path;
+  d.source = path;
   int features = o.num_features;
   const int max_classes = o.num_classes > 0 ? o.num_classes : kMaxCsvClasses;
   int max_label = -1;
@@ -65,7 +83,7 @@ Dataset parse_csv(const std::string& text, const std::string& path, const CsvOpt
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
-    const std::string_view line = trim(std::string_view(text).substr(pos, end - pos));
+    const std::string_view line = trim(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
     if (line.empty() || line.front() == '#') continue;
@@ -80,7 +98,8 @@ Dataset parse_csv(const std::string& text, const std::string& path, const CsvOpt
     }
     first = false;
     if (f.size() < 2) {
-      throw Error(where + "expected 'x1,...,xF,label' (at least 2 columns), found 1 column");
+      throw Error(where + "expected 'x1,...,xF,label' (at least 2 columns), found 1 column" +
+                  separator_hint(line));
     }
     const int row_features = static_cast<int>(f.size()) - 1;
     if (features == 0) features = row_features;
@@ -92,7 +111,9 @@ Dataset parse_csv(const std::string& text, const std::string& path, const CsvOpt
     for (size_t i = 0; i < f.size(); ++i) {
       const std::string col = "column " + std::to_string(i + 1) + " ";
       const Num r = parse_number(f[i], v[i]);
-      if (r == Num::not_number) throw Error(where + col + quote(f[i]) + " is not a number");
+      if (r == Num::not_number) {
+        throw Error(where + col + quote(f[i]) + " is not a number" + separator_hint(f[i]));
+      }
       if (r == Num::out_of_range || !std::isfinite(v[i])) {
         throw Error(where + col + quote(f[i]) + " is not a finite number");
       }
@@ -107,21 +128,19 @@ Dataset parse_csv(const std::string& text, const std::string& path, const CsvOpt
     }
     for (int i = 0; i < features; ++i) d.x.push_back(static_cast<float>(v[static_cast<size_t>(i)]));
     d.y.push_back(static_cast<int>(label));
+    d.line.push_back(line_no);
     max_label = std::max(max_label, d.y.back());
   }
-  if (d.y.empty()) throw Error(path + ": no data rows (expected 'x1,...,xF,label' lines)");
+  if (d.y.empty()) {
+    throw Error(path + ": no data rows (expected 'x1,...,xF,label' lines)" + separator_hint(text));
+  }
   d.sample_dims = {features};
   d.num_classes = o.num_classes > 0 ? o.num_classes : max_label + 1;
   return d;
 }
 
 Dataset read_csv(const std::string& path, const CsvOptions& o) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read error");
-  return parse_csv(ss.str(), path, o);
+  return parse_csv(read_file(path, kMaxCsvBytes), path, o);
 }
 
 }  // namespace handgrad

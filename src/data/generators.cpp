@@ -177,6 +177,7 @@ TrainTest split_train_test(const Dataset& d, double test_fraction, uint64_t seed
     part->name = d.name + (part == &tt.train ? "/train" : "/test");
     part->sample_dims = d.sample_dims;
     part->num_classes = d.num_classes;
+    part->source = d.source;
   }
   const size_t s = d.sample_size();
   for (int i = 0; i < n; ++i) {
@@ -184,6 +185,9 @@ TrainTest split_train_test(const Dataset& d, double test_fraction, uint64_t seed
     const float* src = d.sample(perm[static_cast<size_t>(i)]);
     part.x.insert(part.x.end(), src, src + s);
     part.y.push_back(d.y[static_cast<size_t>(perm[static_cast<size_t>(i)])]);
+    if (!d.line.empty()) {
+      part.line.push_back(d.line[static_cast<size_t>(perm[static_cast<size_t>(i)])]);
+    }
   }
   return tt;
 }

@@ -6,10 +6,13 @@
 #include "handgrad/data/idx.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "handgrad/core/error.h"
@@ -164,6 +167,19 @@ std::string find_file(const std::string& dir, const std::string& base) {
 const char* const kFiles[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
+// Why `dir` exists but cannot be read ("" when it is readable or absent).
+std::string unreadable_folder(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return errno == EACCES ? "cannot reach the folder: " + std::string(std::strerror(errno)) : "";
+  }
+  if (!S_ISDIR(st.st_mode)) return "";
+  if (::access(dir.c_str(), R_OK | X_OK) != 0) {
+    return "cannot read the folder: " + std::string(std::strerror(errno));
+  }
+  return "";
+}
+
 bool has_all_files(const std::string& dir) {
   for (const char* f : kFiles) {
     if (find_file(dir, f).empty()) return false;
@@ -217,6 +233,10 @@ std::string find_dataset_dir(const std::string& name, const std::string& data_di
   }
   for (const auto& p : places) {
     if (has_all_files(p)) return p;
+  }
+  // A folder that exists but cannot be listed or entered is not "no data".
+  for (const auto& p : places) {
+    if (std::string why = unreadable_folder(p); !why.empty()) throw Error(p + ": " + why);
   }
   std::string looked;
   for (const auto& p : places) looked += (looked.empty() ? "" : ", ") + p;

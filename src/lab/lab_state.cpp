@@ -81,6 +81,9 @@ std::shared_ptr<LabRun> LabState::create_run(const json& settings, const std::st
       s.options.data.test_data = dir + "/test.csv";
     }
     s.options.out_dir = dir + "/run";
+    // The folder is this lab run's own: a reset trains it again from the
+    // start and replaces what the last attempt wrote.
+    s.options.overwrite = true;
     auto run = std::make_shared<LabRun>(id, client, std::move(s));
     std::lock_guard lk(mu_);
     runs_[id].run = run;

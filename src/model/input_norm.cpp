@@ -50,6 +50,9 @@ InputNorm InputNorm::from_json(const std::string& s, const std::string& where) {
       throw Error(where + ": metadata 'standardize' has a std that is not positive");
     }
   }
+  for (float v : st.mean) {
+    if (!std::isfinite(v)) throw Error(where + ": metadata 'standardize' has a non-finite mean");
+  }
   return st;
 }
 

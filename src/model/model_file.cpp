@@ -2,8 +2,10 @@
 #include "handgrad/model/model_file.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "handgrad/core/error.h"
+#include "handgrad/core/finite.h"
 
 namespace handgrad {
 
@@ -61,6 +63,18 @@ void load_params(const SafeTensors& st, Network<float>& net, const std::string& 
                   ") is not a parameter of the architecture '" + net.arch() + "'");
     }
   }
+  // A diverged run's parameters are not a model (predict printed "0 (-nan)").
+  for_each_tensor(net, [&](const ParamInfo& p, float*) {
+    const NamedTensor* t = st.find(p.name);
+    const size_t bad = first_non_finite(t->data.data(), t->data.size());
+    if (bad < t->data.size()) {
+      throw Error(path + ": tensor '" + p.name + "' holds " +
+                  (std::isnan(t->data[bad]) ? "NaN" : "an infinite value") + " (at index " +
+                  std::to_string(bad) +
+                  "): the model diverged in training and cannot be used; train again with a "
+                  "smaller --lr or --clip-grad-norm");
+    }
+  });
   for_each_tensor(net, [&](const ParamInfo& p, float* dst) {
     const NamedTensor* t = st.find(p.name);
     if (t->dtype == DType::i64) {

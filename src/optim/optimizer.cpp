@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <type_traits>
 
 #include "handgrad/core/error.h"
@@ -33,10 +34,25 @@ bool reads(const OptimizerDef& d, const std::string& setting) {
   return std::find(d.settings.begin(), d.settings.end(), setting) != d.settings.end();
 }
 
+std::string shown(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+// The step runs in float32 (update_rules.h): a setting finite as a double
+// can be infinite there (--lr 1e39 made every parameter NaN in one step),
+// and a momentum below 1 can round to 1, so both types are checked.
 void check_range(const char* field, double v, double lo, double hi, bool hi_open,
                  const std::string& range) {
+  const auto f = static_cast<float>(v);
   const bool ok = std::isfinite(v) && v >= lo && (hi_open ? v < hi : v <= hi);
-  if (!ok) throw FieldError(field, "must be in " + range + ", got " + std::to_string(v));
+  const bool ok_float = std::isfinite(f) && (hi_open ? f < hi : f <= hi);
+  if (!ok) throw FieldError(field, "must be in " + range + ", got " + shown(v));
+  if (!ok_float) {
+    throw FieldError(
+        field, "must be in " + range + " as the float32 the optimizer steps in, got " + shown(v));
+  }
 }
 
 }  // namespace
@@ -127,7 +143,12 @@ OptimizerOptions optimizer_defaults(const std::string& name) {
 void validate(const OptimizerOptions& o) {
   const OptimizerDef& d = find_optimizer(o.optimizer);
   if (!(o.lr > 0) || !std::isfinite(o.lr)) {
-    throw FieldError("lr", "must be a positive number, got " + std::to_string(o.lr));
+    throw FieldError("lr", "must be a positive number, got " + shown(o.lr));
+  }
+  if (const auto f = static_cast<float>(o.lr); !(f > 0) || !std::isfinite(f)) {
+    throw FieldError("lr", shown(o.lr) +
+                               " is not a positive finite float32 (the optimizer steps in "
+                               "float: 1.2e-38 .. 3.4e38)");
   }
   check_range("weight_decay", o.weight_decay, 0, INFINITY, true, "[0, inf)");
   if (reads(d, "momentum")) check_range("momentum", o.momentum, 0, 1, true, "[0, 1)");

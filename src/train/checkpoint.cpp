@@ -11,6 +11,7 @@
 
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
+#include "handgrad/core/hash64.h"
 #include "handgrad/model/model_file.h"
 #include "optimizer_state.h"
 
@@ -82,6 +83,15 @@ std::string settings_json(const TrainOptions& o) {
   return settings(o).dump();
 }
 
+std::string run_id(const TrainOptions& o, const std::string& train_hash,
+                   const std::string& test_hash) {
+  TrainOptions defining = o;
+  defining.epochs = 0;  // a resume may lengthen the run
+  defining.iterations = 0;
+  const std::string s = settings(defining).dump() + "|" + train_hash + "|" + test_hash;
+  return hex64(xxh64(s.data(), s.size()));
+}
+
 TrainOptions settings_from_json(const std::string& text, const std::string& where) {
   TrainOptions o;
   try {
@@ -109,40 +119,47 @@ void keep_previous(const std::string& path) {
   write_file_atomic(prev, read_file(path));  // no hard links here: copy
 }
 
-// Temporary files of a writer that was killed (its pid is gone).
-void remove_stale_temps(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    const size_t at = name.find(".tmp.");
-    if (at == std::string::npos) continue;
-    const std::string base = name.substr(0, at);
-    if (base != "model.safetensors" && base != "optimizer.safetensors" && base != "state.json") {
-      continue;
-    }
-    const long pid = std::atol(name.c_str() + at + 5);
-    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-      std::filesystem::remove(e.path(), ec);
-    }
-  }
-}
-
 long step_of(const SafeTensors& st) {
   const auto it = st.metadata.find("step");
   return it == st.metadata.end() ? -1 : std::atol(it->second.c_str());
 }
 
-// `path` as written at `step`, or its .prev copy if a checkpoint that never
-// committed has already replaced it.
-SafeTensors read_at_step(const std::string& path, long step) {
-  SafeTensors st = read_safetensors(path);
-  if (step_of(st) == step) return st;
+std::string id_of(const SafeTensors& st) {
+  const auto it = st.metadata.find("run_id");
+  return it == st.metadata.end() ? "" : it->second;
+}
+
+// `path` as written at st.step by run st.run_id, or its .prev copy if a
+// checkpoint that never committed has already replaced it. A state without
+// a run id (version 1) checks the step only.
+SafeTensors read_at_step(const std::string& path, const TrainState& st) {
+  std::string other;  // a file of another run, for the message
+  auto matches = [&](const SafeTensors& f, const std::string& name) {
+    if (!st.run_id.empty() && id_of(f) != st.run_id) {
+      if (other.empty()) {
+        other = name + ": written by another run (run id " +
+                (id_of(f).empty() ? std::string("none") : id_of(f)) + " at step " +
+                std::to_string(step_of(f));
+      }
+      return false;
+    }
+    return step_of(f) == st.step;
+  };
+  SafeTensors f = read_safetensors(path);
+  if (matches(f, path)) return f;
   std::error_code ec;
   if (std::filesystem::exists(path + ".prev", ec)) {
     SafeTensors prev = read_safetensors(path + ".prev");
-    if (step_of(prev) == step) return prev;
+    if (matches(prev, path + ".prev")) return prev;
   }
-  throw Error(path + ": was not written at step " + std::to_string(step) +
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (!other.empty()) {
+    throw Error(other + "; " + dir + "/state.json is run " + st.run_id + " at step " +
+                std::to_string(st.step) +
+                "): the folder mixes two runs' files; restore this run's own files, or start "
+                "afresh with --overwrite");
+  }
+  throw Error(path + ": was not written at step " + std::to_string(st.step) +
               " like state.json; the checkpoint is inconsistent");
 }
 }  // namespace
@@ -150,16 +167,21 @@ SafeTensors read_at_step(const std::string& path, long step) {
 void write_checkpoint(const std::string& dir, const Network<float>& net, Optimizer<float>& opt,
                       const TrainOptions& o, const TrainState& st,
                       const std::map<std::string, std::string>& model_extra) {
-  remove_stale_temps(dir);
+  // (Each write removes its own file's temporaries left by a killed run.)
   keep_previous(dir + "/model.safetensors");
   keep_previous(dir + "/optimizer.safetensors");
   save_model(dir + "/model.safetensors", net, model_extra);
-  write_safetensors(dir + "/optimizer.safetensors", optimizer_tensors(net, opt, st.step));
+  SafeTensors opt_file = optimizer_tensors(net, opt, st.step);
+  opt_file.metadata["run_id"] = st.run_id;
+  write_safetensors(dir + "/optimizer.safetensors", opt_file);
 
   json hist = json::array();
   for (const auto& r : st.history) hist.push_back(row_json(r));
   const json j{{"format", "handgrad-train-state"},
-               {"version", 1},
+               {"version", 2},
+               {"run_id", st.run_id},
+               {"data_hash", {{"train", st.train_hash}, {"test", st.test_hash}}},
+               {"kernels", st.kernels},
                {"step", st.step},
                {"samples", st.samples},
                {"rng", st.rng},
@@ -205,6 +227,13 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
                            r.size() > 6 ? r.at(6).get<double>() : NAN});
     }
     s.curve = j.at("curve").get<std::vector<std::array<double, 2>>>();
+    // Version 2: the run's identity; version 1 states have none.
+    s.run_id = j.value("run_id", "");
+    s.kernels = j.value("kernels", "");
+    if (j.contains("data_hash")) {
+      s.train_hash = j["data_hash"].value("train", "");
+      s.test_hash = j["data_hash"].value("test", "");
+    }
     c.options = settings_from_json(j.at("settings").dump(), path);
   } catch (const json::exception& e) {
     throw Error(path + ": missing or malformed field (" + std::string(e.what()) + ")");
@@ -212,13 +241,14 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
   return c;
 }
 
-std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
+std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir,
+                                                           const TrainState& st,
                                                            Network<float>& net,
                                                            Optimizer<float>& opt) {
   const std::string mpath = dir + "/model.safetensors", opath = dir + "/optimizer.safetensors";
-  const SafeTensors model = read_at_step(mpath, step);
+  const SafeTensors model = read_at_step(mpath, st);
   load_params(model, net, mpath);
-  load_optimizer_tensors(read_at_step(opath, step), opath, net, opt);
+  load_optimizer_tensors(read_at_step(opath, st), opath, net, opt);
   return model.metadata;
 }
 

@@ -28,7 +28,18 @@ struct TrainState {
   std::vector<EvalRow> history;
   std::vector<std::array<double, 2>> curve;  // (epoch, mean train loss) for loss.png
   bool finished = false;
+  // What ties the folder's files together and to the data (version 2; empty
+  // in older states, which are then not checked): run_id() below, the
+  // content hashes of the training and test sets, the kernel path.
+  std::string run_id, train_hash, test_hash, kernels;
 };
+
+// The run's identity: a hash of everything that decides its parameters
+// (the settings except the run's length, the data's content hashes). Two
+// runs with the same id write the same bytes at every step, so files of two
+// runs can only mix when their ids differ.
+std::string run_id(const TrainOptions& o, const std::string& train_hash,
+                   const std::string& test_hash);
 
 // The settings that define a run (not where it writes or how it talks).
 std::string settings_json(const TrainOptions& o);
@@ -46,8 +57,10 @@ struct Checkpoint {
 // Reads DIR/state.json. Throws Error naming the file.
 Checkpoint read_checkpoint_state(const std::string& dir);
 // Loads DIR/model.safetensors into net and the optimizer's state into opt,
-// checking both were written at `step`. Returns the model's metadata.
-std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
+// checking both were written at st.step by run st.run_id (or their .prev
+// copies were). Returns the model's metadata.
+std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir,
+                                                           const TrainState& st,
                                                            Network<float>& net,
                                                            Optimizer<float>& opt);
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "handgrad/core/error.h"
+#include "handgrad/model/pass_size.h"
 
 namespace handgrad {
 
@@ -17,6 +18,11 @@ void check_data_fits(const Network<float>& net, const Dataset& data, const std::
   const int k = net.num_classes();
   for (int i = 0; i < data.size(); ++i) {
     const int y = data.y[static_cast<size_t>(i)];
+    if ((y < 0 || y >= k) && static_cast<size_t>(i) < data.line.size()) {
+      throw UsageError(data.source + ":" + std::to_string(data.line[static_cast<size_t>(i)]) +
+                       ": label " + std::to_string(y) + " but the network (" + what + ") has " +
+                       std::to_string(k) + " classes (labels 0.." + std::to_string(k - 1) + ")");
+    }
     if (y < 0 || y >= k) {
       throw UsageError(what + ": sample " + std::to_string(i) + " has label " + std::to_string(y) +
                        " but the network has " + std::to_string(k) + " classes (labels 0.." +
@@ -27,6 +33,7 @@ void check_data_fits(const Network<float>& net, const Dataset& data, const std::
 
 EvalResult evaluate(StepRunner& runner, const Network<float>& net, const Dataset& data, int batch) {
   check_data_fits(net, data, data.name);
+  if (batch <= 0) batch = samples_per_pass(net, 500);
   const int k = net.num_classes();
   EvalResult r;
   r.n = data.size();

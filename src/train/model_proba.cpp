@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "handgrad/layers/loss.h"
+#include "handgrad/model/pass_size.h"
 
 namespace handgrad {
 
@@ -12,8 +13,9 @@ ProbaFn network_proba(const Network<float>& net) {
   const size_t f = numel(net.input_dims());
   return [&net, ws, f](const float* x, int n, float* probs) {
     const int k = net.num_classes();
-    // Chunks keep the workspace small however many grid points are asked for.
-    constexpr int kChunk = 4096;
+    // Chunks keep the workspace small however many grid points are asked
+    // for (fewer than 4096 points for networks with large activations).
+    const int kChunk = samples_per_pass(net, 4096);
     for (int s = 0; s < n; s += kChunk) {
       const int m = std::min(kChunk, n - s);
       const float* logits = net.forward(x + static_cast<size_t>(s) * f, m, *ws);

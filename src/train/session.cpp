@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -17,6 +18,8 @@
 #include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
+#include "handgrad/core/finite.h"
+#include "handgrad/core/signals.h"
 #include "handgrad/data/batch_order.h"
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
@@ -27,6 +30,8 @@
 #include "outputs.h"
 #include "progress.h"
 #include "relu_report.h"
+#include "resume_checks.h"
+#include "run_folder.h"
 
 namespace handgrad {
 
@@ -48,7 +53,10 @@ void validate_options(const TrainOptions& o) {
   if (o.iterations < 0) {
     throw FieldError("iterations", "must be >= 1, got " + std::to_string(o.iterations));
   }
-  if (o.threads < 0) throw FieldError("threads", "must be >= 1");
+  // 0: default_threads(); otherwise 1..max_threads() (cpu.h).
+  if (o.threads != 0) {
+    if (const std::string p = threads_problem(o.threads); !p.empty()) throw FieldError("threads", p);
+  }
   if (o.eval_every < 0) throw FieldError("eval_every", "must be >= 0");
   if (o.checkpoint_every < 0) throw FieldError("checkpoint_every", "must be >= 0");
   if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
@@ -82,6 +90,32 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+std::string non_finite(double v) {
+  return std::isnan(v) ? "NaN" : "infinite";
+}
+
+// FieldError("out") when dir holds run files (of another run: this one has
+// not written any yet).
+void refuse_other_run(const std::string& dir) {
+  const std::vector<std::string> files = run_files_in(dir);
+  if (files.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < files.size() && i < 3; ++i) list += (i ? ", " : "") + files[i];
+  if (files.size() > 3) list += ", ...";
+  throw FieldError("out", dir + " holds another run (" + list + "); give another --out, --resume " +
+                              dir + " to continue it, or --overwrite to replace it");
+}
+
+// A fresh run's folder, when it already exists: claimed at once, so a run
+// busy in it is found before any data loads. Whether it holds another run's
+// files is checked in claim_folder(), once every input has loaded: a bad
+// input is reported first, whatever folder it was to be written to.
+void claim_existing(RunLock& lock, const std::string& dir) {
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return;
+  lock.acquire(dir);
+}
+
 // "adam (lr 0.001, cosine schedule), mse loss": what announce() prints.
 std::string optimizer_summary(const TrainOptions& o) {
   const OptimizerOptions& p = o.optim;
@@ -98,9 +132,18 @@ std::string optimizer_summary(const TrainOptions& o) {
 }
 
 // The settings a run uses: the given ones, or a resumed run's own with the
-// length and where-to-write taken from the given ones.
-TrainOptions resolve_options(const TrainOptions& given, TrainState& st) {
-  if (given.resume.empty()) return given;
+// length and where-to-write taken from the given ones. A resumed folder is
+// claimed (when lock is given: the Session that writes) before its
+// state.json is read.
+TrainOptions resolve_options(const TrainOptions& given, TrainState& st, RunLock* lock) {
+  if (given.resume.empty()) {
+    if (lock) claim_existing(*lock, given.out_dir);
+    TrainOptions o = given;
+    absolutize_data_paths(o.data);
+    return o;
+  }
+  std::error_code ec;
+  if (lock && std::filesystem::is_directory(given.resume, ec)) lock->acquire(given.resume);
   Checkpoint c = read_checkpoint_state(given.resume);
   TrainOptions o = c.options;
   st = std::move(c.state);
@@ -112,6 +155,7 @@ TrainOptions resolve_options(const TrainOptions& given, TrainState& st) {
   }
   o.resume = given.resume;
   o.out_dir = given.out_dir.empty() ? given.resume : given.out_dir;
+  o.overwrite = given.overwrite;
   o.quiet = given.quiet;
   o.plots = given.plots;
   return o;
@@ -129,6 +173,10 @@ std::string unique_run_dir(const std::string& label) {
 struct Session::Impl {
   Clock::time_point wall_start = Clock::now();
   SessionRole role;
+  // The run folder, held for the Session's life (run_folder.h) by the
+  // Session that writes it; declared before `o` because resolve_options()
+  // takes it. out_lock: --out when a resume writes to another folder.
+  RunLock lock, out_lock;
   TrainState st;
   TrainOptions o;
   bool resuming;
@@ -158,6 +206,7 @@ struct Session::Impl {
   std::vector<int> yb, perm;
 
   Impl(const TrainOptions& given, SessionRole r);
+  void claim_folder();
   void load_run_data();
   void build_network();
   void schedule(const TrainOptions& given);
@@ -166,7 +215,9 @@ struct Session::Impl {
   void advance();
   void gather(const int*& idx, int& n);
   void bookkeep(double loss, int n, double dt);
-  void diverged(double loss);
+  [[noreturn]] void diverged(const std::string& what, long at);
+  [[noreturn]] void interrupted(int sig);
+  std::string non_finite_state() const;
   void do_eval(long at);
   void checkpoint(long at);
   TrainResult finish();
@@ -175,7 +226,7 @@ struct Session::Impl {
 
 Session::Impl::Impl(const TrainOptions& given, SessionRole r)
     : role(std::move(r)),
-      o(resolve_options(given, st)),
+      o(resolve_options(given, st, role.writes ? &lock : nullptr)),
       resuming(!given.resume.empty()),
       rng(o.seed ^ 0xD1B54A32D192ED03ULL) {
   validate_options(o);
@@ -193,14 +244,20 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
   if (role.ready) role.ready();
-  if (role.writes) make_dirs(o.out_dir);
-  extra = {{"training", settings_json(o)}, {"data", o.data.data}};
+  if (role.writes) claim_folder();
+  if (!resuming) st.run_id = run_id(o, st.train_hash, st.test_hash);
+  if (const std::string w = note_kernel_path(st, resuming); !w.empty()) res.warnings.push_back(w);
+  extra = {{"training", settings_json(o)},
+           {"data", o.data.data},
+           {"run_id", st.run_id},
+           {"kernels", st.kernels}};
   if (resuming) rng.set_state(st.rng);
   epoch_rng = rng.state();
   step = st.step;
   in_epoch = step % spe;
   progress.emplace(o.quiet, total, st.step);
   announce();
+  if (const std::string w = single_class_warning(data.train); !w.empty()) res.warnings.push_back(w);
   res.out_dir = o.out_dir;
   res.model_path = o.out_dir + "/model.safetensors";
   res.arch = net->arch();
@@ -211,12 +268,30 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   curve_every = std::max(1L, total / 200);
 }
 
+// Creates and claims the folder the run writes. A fresh run (or a resume
+// into another folder) replaces another run's files only with overwrite.
+void Session::Impl::claim_folder() {
+  make_dirs(o.out_dir);
+  const bool own = resuming && lock.holds(o.out_dir);
+  RunLock& l = resuming && !own ? out_lock : lock;
+  l.acquire(o.out_dir);
+  if (own) return;
+  if (!o.overwrite) refuse_other_run(o.out_dir);
+  remove_run_files(o.out_dir);
+}
+
 void Session::Impl::load_run_data() {
   data = load_data(o.data);
   truncate(data.train, o.train_limit);
   truncate(data.test, o.test_limit);
   if (data.train.size() == 0) throw Error(data.train.name + ": no training samples");
   n_train = data.train.size();
+  if (resuming) {
+    check_resumed_data(st, data, o.resume);
+  } else {
+    st.train_hash = content_hash(data.train);
+    st.test_hash = content_hash(data.test);
+  }
 }
 
 void Session::Impl::build_network() {
@@ -246,8 +321,8 @@ void Session::Impl::build_network() {
 void Session::Impl::schedule(const TrainOptions& given) {
   if (!o.batch_order.empty()) order = read_batch_order(o.batch_order, n_train);
   // Steps per epoch: ceil(N / B), the last batch partial; a batch-order file is one epoch.
-  spe =
-      order.empty() ? (n_train + o.batch_size - 1) / o.batch_size : static_cast<long>(order.size());
+  spe = order.empty() ? (long{n_train} + o.batch_size - 1) / o.batch_size
+                      : static_cast<long>(order.size());
   total = o.iterations > 0 ? o.iterations : o.epochs * spe;
   if (!order.empty()) {
     total = o.iterations > 0 ? o.iterations : spe;
@@ -269,7 +344,7 @@ void Session::Impl::schedule(const TrainOptions& given) {
 // Fresh weights (a scheme or a file) and the input step, or a checkpoint's.
 void Session::Impl::init_weights() {
   if (resuming) {
-    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *opt);
+    const auto meta = load_checkpoint_weights(o.resume, st, *net, *opt);
     net->set_input_norm(
         input_norm_from_metadata(meta, numel(net->input_dims()), o.resume + "/model.safetensors"));
     return;
@@ -328,7 +403,7 @@ void Session::Impl::advance() {
   runner->set_step_key(step_key(o.seed, static_cast<uint64_t>(step)));  // dropout masks
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
-  if (!std::isfinite(loss)) diverged(loss);
+  if (!std::isfinite(loss)) diverged("the loss is " + non_finite(loss), step + 1);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
   opt->step(net->params(), runner->grads(), lr_at->at(step));
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
@@ -373,22 +448,66 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
                    st.samples / std::max(1e-9, st.train_seconds));
 }
 
-void Session::Impl::diverged(double loss) {
+// A NaN or infinite training loss, test loss or parameter: stop before the
+// next checkpoint could keep it, naming what and when.
+void Session::Impl::diverged(const std::string& what, long at) {
   progress->finish();
   if (role.writes && !st.history.empty()) {
     write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
   }
-  throw Error("training diverged: the loss is " +
-              std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-              std::to_string(step + 1) + " (epoch " + std::to_string(step / spe + 1) +
+  throw Error("training diverged: " + what + " at step " + std::to_string(at) + " (epoch " +
+              std::to_string((at - 1) / spe + 1) +
               "); stopped (try a smaller --lr or --clip-grad-norm); " +
               (last_ckpt >= 0 ? "kept the last good checkpoint " + res.model_path + " (step " +
                                     std::to_string(last_ckpt) + ")"
                               : "no checkpoint had been written yet"));
 }
 
+// "" when every parameter, buffer and optimizer state value is finite, else
+// which is not.
+std::string Session::Impl::non_finite_state() const {
+  for (const auto& p : net->param_info()) {
+    const float* v = net->params() + p.offset;
+    if (const size_t i = first_non_finite(v, p.size); i < p.size) {
+      return "parameter '" + p.name + "' is " + non_finite(v[i]) + " (at index " +
+             std::to_string(i) + ")";
+    }
+  }
+  for (const auto& b : net->buffer_info()) {
+    const float* v = net->buffers() + b.offset;
+    if (const size_t i = first_non_finite(v, b.size); i < b.size) {
+      return "buffer '" + b.name + "' is " + non_finite(v[i]);
+    }
+  }
+  for (const auto& t : opt->state()) {
+    const float* m = t.values->data();
+    if (const size_t i = first_non_finite(m, t.values->size()); i < t.values->size()) {
+      return "the optimizer's " + t.name + " is " + non_finite(m[i]);
+    }
+  }
+  return "";
+}
+
+// A stop request between steps: keep what the run has done (a checkpoint
+// at this step, unless one was just written) and say how to go on.
+void Session::Impl::interrupted(int sig) {
+  if (step > 0 && step != last_ckpt) checkpoint(step);
+  progress->finish();
+  const std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (last_ckpt < 0) {
+    throw Error("interrupted by " + name + " before the first step; nothing was written",
+                stop_exit_code(sig));
+  }
+  throw Error("interrupted by " + name + " at step " + std::to_string(step) + " of " +
+                  std::to_string(total) +
+                  "; checkpoint written; resume with: handgrad train --resume " + o.out_dir,
+              stop_exit_code(sig));
+}
+
 void Session::Impl::do_eval(long at) {
   last_eval = handgrad::evaluate(*runner, *net, data.test);
+  if (!std::isfinite(last_eval.loss))
+    diverged("the test loss is " + non_finite(last_eval.loss), at);
   EvalRow row;
   row.step = at;
   row.epoch = static_cast<double>(st.samples) / n_train;
@@ -410,6 +529,8 @@ void Session::Impl::do_eval(long at) {
 }
 
 void Session::Impl::checkpoint(long at) {
+  // Only finite checkpoints: the last one stays the last good one.
+  if (const std::string bad = non_finite_state(); !bad.empty()) diverged(bad, at);
   st.step = at;
   st.rng = in_epoch == 0 ? rng.state() : epoch_rng;
   st.finished = at >= total;
@@ -450,7 +571,14 @@ TrainResult Session::Impl::finish() {
   const int k = net->num_classes();
   const LossDef& loss = runner->loss();
   const double chance = loss.chance(k);
-  if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
+  // Near the loss of guessing: stuck; far above it (6.9e33 was called
+  // "stuck"): the steps are too large.
+  if (std::isfinite(res.final_train_loss) && res.final_train_loss > 10 * chance) {
+    res.warnings.push_back("the training loss " + fmt("%.4g", res.final_train_loss) +
+                           " is far above " + fmt("%.4f", chance) + ", the loss of " +
+                           loss.chance_what + " for K = " + std::to_string(k) +
+                           ": training is unstable (try a smaller --lr or --clip-grad-norm)");
+  } else if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4f", res.final_train_loss) +
                            " is stuck near " + fmt("%.4f", chance) + ", the loss of " +
                            loss.chance_what + " for K = " + std::to_string(k) +
@@ -500,7 +628,10 @@ void Session::advance() {
   impl_->advance();
 }
 void Session::run(const std::atomic<bool>* stop) {
-  while (!finished() && !(stop && stop->load())) impl_->advance();
+  while (!finished() && !(stop && stop->load())) {
+    if (const int sig = stop_requested(); sig != 0) impl_->interrupted(sig);
+    impl_->advance();
+  }
 }
 EvalResult Session::evaluate() {
   return handgrad::evaluate(*impl_->runner, *impl_->net, impl_->data.test);

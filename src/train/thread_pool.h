@@ -7,12 +7,16 @@
 // its slices too). Results stay bit-identical as long as f's output depends
 // only on s, never on which thread ran it.
 //
-// Idle workers spin briefly (a step is tens of microseconds, shorter than a
-// sleep/wake), then sleep on a condition variable and cost no CPU.
+// Worker w (1..threads-1) takes part only in jobs of more than w slices: a
+// job of one slice runs on the caller alone, and the workers a smaller job
+// does not need stay asleep. Idle workers spin briefly (a step is tens of
+// microseconds, shorter than a sleep/wake), then sleep on their own
+// condition variable and cost no CPU.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -21,6 +25,9 @@ namespace handgrad {
 
 class ThreadPool {
  public:
+  // Throws Error "cannot start N worker threads: ..." (after stopping the
+  // workers it did start) when the system refuses a thread, and for more
+  // than max_threads() (cpu.h).
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -42,10 +49,20 @@ class ThreadPool {
   void run_impl(int n, void (*fn)(void*, int), void* ctx);
   // Claims and runs slices of the current job until none are left.
   void work();
-  void worker();
+  void worker(int w);
+  // Wakes every worker and joins them (destructor, failed constructor).
+  void stop_workers();
+
+  // A worker's bed: it sleeps on its own condition variable, so a job
+  // wakes only the workers it needs.
+  struct Slot {
+    std::condition_variable cv;
+    bool sleeping = false;  // guarded by mu_
+  };
 
   int threads_;
   std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // index = worker number (0 unused)
   // The job: fn_/ctx_ are stable while any of its slices is unfinished.
   void (*fn_)(void*, int) = nullptr;
   void* ctx_ = nullptr;
@@ -54,8 +71,7 @@ class ThreadPool {
   std::atomic<int> done_{0};
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::atomic<int> sleepers_{0};
+  int sleepers_ = 0;                        // guarded by mu_
   std::vector<std::exception_ptr> errors_;  // per slice
 };
 

@@ -79,6 +79,23 @@ std::set<std::string> listing(const fs::path& dir) {
   return out;
 }
 
+// Valid UTF-8 with no control characters but the final newline: what an
+// error quotes from a binary file must not reach the terminal raw.
+bool clean_text(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n' && i + 1 == s.size()) return true;
+    if (c < 0x20 || c == 0x7f) return false;
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 class BadInput : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadInput, FailsCleanly) {
@@ -109,6 +126,7 @@ TEST_P(BadInput, FailsCleanly) {
   EXPECT_NE(code, 137) << "killed: took over 10 s (or the kernel killed it)";
   EXPECT_TRUE(code == 1 || code == 2) << "exit code " << code;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "want exactly one line on stderr";
+  EXPECT_TRUE(clean_text(err)) << "stderr holds raw bytes or control characters";
   EXPECT_NE(err.find(c.names), std::string::npos) << "the error should name '" << c.names << "'";
   EXPECT_NE(err.find(c.problem), std::string::npos) << "the error should say '" << c.problem << "'";
   EXPECT_EQ(listing(work), before) << "the run left files behind (or changed its input)";

@@ -44,7 +44,7 @@ TEST(Sha256, File) {
   ::unlink(p.c_str());
   EXPECT_THROW(handgrad::sha256_file(p), handgrad::Error);
   const std::string mnist = handgrad::test::mnist_dir();
-  if (mnist.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to check a real file's sum";
+  if (mnist.empty()) GTEST_SKIP() << handgrad::test::kNoMnist;
   EXPECT_EQ(handgrad::sha256_file(mnist + "/t10k-labels-idx1-ubyte.gz"),
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6");
 }

@@ -145,7 +145,7 @@ class FetchReal : public ::testing::Test {
  protected:
   void SetUp() override {
     src_ = handgrad::test::mnist_dir();
-    if (src_.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
+    if (src_.empty()) GTEST_SKIP() << handgrad::test::kNoMnist;
   }
   std::string src_;
 };

@@ -245,7 +245,7 @@ TEST(Idx, FindsDatasetFolderInOrder) {
 
 TEST(Idx, RealMnist) {
   const std::string dir = handgrad::test::mnist_dir();
-  if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
+  if (dir.empty()) GTEST_SKIP() << handgrad::test::kNoMnist;
   const ScopedEnv data("HANDGRAD_DATA", fs::path(dir).parent_path().string());
   ASSERT_EQ(find_dataset_dir("mnist", ""), dir);
   const Dataset train = load_mnist_split(dir, "train");

@@ -93,7 +93,7 @@ std::string round_trip(const Case& c, const std::string& tag) {
   } while (0)
 
 #define NEED_MNIST() \
-  if (test::mnist_dir().empty()) GTEST_SKIP() << "no MNIST under $HANDGRAD_DATA/mnist"
+  if (test::mnist_dir().empty()) GTEST_SKIP() << test::kNoMnist
 
 TEST(OnnxRuntime, SeedCnn) {
   NEED_MNIST();

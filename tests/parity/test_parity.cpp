@@ -30,7 +30,7 @@ bool torch_available() {
   return ok;
 }
 
-// The folder that holds mnist/ (see test_data_dir.h), absolute; empty if none.
+// The folder that holds mnist/ (see support/test_util.h), absolute; empty if none.
 std::string mnist_root() {
   const std::string d = handgrad::test::mnist_dir();
   return d.empty() ? d : fs::path(d).parent_path().string();
@@ -93,7 +93,7 @@ std::string write_moons_csv() {
 #define REQUIRE_MNIST(root)              \
   const std::string root = mnist_root(); \
   if (root.empty())                      \
-  GTEST_SKIP() << "MNIST not found: set HANDGRAD_DATA to the folder that holds mnist/"
+  GTEST_SKIP() << handgrad::test::kNoMnist
 
 void expect_pass(const Outcome& r) {
   EXPECT_EQ(r.rc, 0) << r.output;

@@ -110,7 +110,7 @@ TEST(DigitFit, BlankPageAndFaintSpecks) {
 // come back near the originals (which are MNIST-framed already).
 TEST(DigitFit, RealMnistDigitsSurviveBlowUpAndMove) {
   const std::string dir = handgrad::test::mnist_dir();
-  if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
+  if (dir.empty()) GTEST_SKIP() << handgrad::test::kNoMnist;
   const Dataset test = load_mnist_split(dir, "test");
   double worst = 1, sum = 0;
   const int n = 200;

@@ -213,7 +213,7 @@ TEST(Image, AreaAverageResize) {
 // An MNIST test digit saved as a PNG comes back exactly.
 TEST(Image, MnistDigitPngRoundTrip) {
   const std::string dir = handgrad::test::mnist_dir();
-  if (dir.empty()) GTEST_SKIP() << "no MNIST: set HANDGRAD_DATA to the folder containing mnist/";
+  if (dir.empty()) GTEST_SKIP() << handgrad::test::kNoMnist;
   const Dataset test = load_mnist_split(dir, "test");
   const float* digit = test.sample(0);
   const std::string p = write_png("seven.png", 28, 28, CAIRO_FORMAT_RGB24, [&](cairo_t* cr) {

@@ -1,7 +1,10 @@
 #pragma once
 // Helpers for the training tests: a small synthetic IDX dataset written to a
 // temporary folder, so the tests need no MNIST.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "handgrad/core/rng.h"
 #include "handgrad/core/safetensors.h"
@@ -59,6 +63,58 @@ inline std::string synthetic_mnist(const std::string& name, int n_train = 600, i
   write_idx_pair(d + "/train-images-idx3-ubyte", d + "/train-labels-idx1-ubyte", n_train, 1);
   write_idx_pair(d + "/t10k-images-idx3-ubyte", d + "/t10k-labels-idx1-ubyte", n_test, 2);
   return d;
+}
+
+// Starts `handgrad args...` (shell-free words) with stdout and stderr to
+// /dev/null (stderr to err_path when given), optionally with the test hook
+// that holds a checkpoint write halfway for a minute
+// (HANDGRAD_TEST_PAUSE_IN_CHECKPOINT=pause_file, see src/core/files.cpp);
+// returns its pid.
+inline pid_t spawn_handgrad(const std::string& args, const std::string& pause_file = "",
+                            const std::string& err_path = "") {
+  std::vector<std::string> words;
+  std::istringstream in(args);
+  for (std::string w; in >> w;) words.push_back(w);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!pause_file.empty()) ::setenv("HANDGRAD_TEST_PAUSE_IN_CHECKPOINT", pause_file.c_str(), 1);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(err_path.empty() ? null : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
+           2);
+    std::vector<char*> argv{const_cast<char*>(HANDGRAD_BIN)};
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    ::execv(HANDGRAD_BIN, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// True once `dir` holds a non-empty "<name>.tmp.<pid>": the writer is mid-file.
+inline bool writing(const std::string& dir, const std::string& name, pid_t pid) {
+  const fs::path tmp = fs::path(dir) / (name + ".tmp." + std::to_string(pid));
+  std::error_code ec;
+  return fs::exists(tmp, ec) && fs::file_size(tmp, ec) > 0;
+}
+
+// Waits up to `seconds` for writing(dir, name, pid).
+inline bool wait_writing(const std::string& dir, const std::string& name, pid_t pid,
+                         int seconds = 60) {
+  for (int i = 0; i < 10 * seconds; ++i) {
+    if (writing(dir, name, pid)) return true;
+    ::usleep(100000);
+  }
+  return false;
+}
+
+// SIGKILLs and reaps pid; returns its wait status.
+inline int kill_and_reap(pid_t pid) {
+  if (pid <= 0) return -1;  // never kill(-1) or kill(0): that is every process
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
 }
 
 // Every tensor of DIR_A/model.safetensors and DIR_B/model.safetensors, bit

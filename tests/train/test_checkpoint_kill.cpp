@@ -26,33 +26,6 @@ namespace {
 const std::string kArgs =
     "train --preset seed-2d --data moons --n 240 --threads 1 --quiet --batch-size 16 --seed 5";
 
-// Starts `handgrad args...` with the pause hook set; returns its pid.
-pid_t spawn_paused(const std::string& args, const std::string& pause_file) {
-  std::vector<std::string> words;
-  std::istringstream in(args);
-  for (std::string w; in >> w;) words.push_back(w);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("HANDGRAD_TEST_PAUSE_IN_CHECKPOINT", pause_file.c_str(), 1);
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> argv{const_cast<char*>(HANDGRAD_BIN)};
-    for (auto& w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    ::execv(HANDGRAD_BIN, argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// True once `dir` holds a non-empty "<name>.tmp.<pid>": the writer is mid-file.
-bool writing(const std::string& dir, const std::string& name, pid_t pid) {
-  const fs::path tmp = fs::path(dir) / (name + ".tmp." + std::to_string(pid));
-  std::error_code ec;
-  return fs::exists(tmp, ec) && fs::file_size(tmp, ec) > 0;
-}
-
 class KillInCheckpoint : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KillInCheckpoint, PreviousCheckpointSurvivesAndResumes) {
@@ -65,16 +38,10 @@ TEST_P(KillInCheckpoint, PreviousCheckpointSurvivesAndResumes) {
   ASSERT_FALSE(state1.empty());
 
   // Resume towards epoch 2 and kill it while it writes the epoch-2 checkpoint.
-  const pid_t pid = spawn_paused("train --quiet --resume " + d + " --epochs 2", file);
+  const pid_t pid = spawn_handgrad("train --quiet --resume " + d + " --epochs 2", file);
   ASSERT_GT(pid, 0);
-  bool caught = false;
-  for (int i = 0; i < 600 && !caught; ++i) {  // up to 60 s
-    caught = writing(d, file, pid);
-    if (!caught) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const bool caught = wait_writing(d, file, pid);
+  const int status = kill_and_reap(pid);
   ASSERT_TRUE(caught) << "the run never started writing " << file;
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 

@@ -9,13 +9,30 @@
 namespace handgrad {
 
 // Writes bytes atomically. Throws Error naming the path on any failure and
-// removes the temporary file.
+// removes the temporary file. Only regular files are written: a symlink is
+// followed and the file it names replaced; a folder, device node, FIFO or
+// socket under `path` is refused. Leftover "<path>.tmp.<pid>" files of
+// writers that died (killed mid-write) are removed first.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 
 // For writers that produce a file through a library (cairo's PNG writer):
 // `write(tmp_path)` writes to the temporary path, which is then renamed.
 void write_atomic_with(const std::string& path,
                        const std::function<void(const std::string& tmp_path)>& write);
+
+// Removes "<path>.tmp.<pid>" files whose process is gone (a run killed while
+// writing `path`); another live process's are kept.
+void remove_stale_temps(const std::string& path);
+
+// A file a command reads or writes, and the flag that named it.
+struct FileRole {
+  std::string flag, path;
+};
+// Throws UsageError naming both flags when an output is one of the inputs
+// (the same file, however spelled: ./x, a symlink, a hard link). Every
+// command that writes files calls this before it writes anything.
+void refuse_overwriting_inputs(const std::vector<FileRole>& inputs,
+                               const std::vector<FileRole>& outputs);
 
 // Reads a whole file. Throws Error naming the path if it cannot be read or
 // is larger than max_bytes.

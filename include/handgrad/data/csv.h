@@ -2,6 +2,7 @@
 // Labelled points as CSV: one sample per line, "x1,...,xF,label", labels
 // 0..K-1. A first line whose fields are all non-numeric is a header; blank
 // lines and lines starting with '#' are skipped; CRLF line ends are fine.
+#include <cstddef>
 #include <string>
 
 #include "handgrad/data/dataset.h"
@@ -10,6 +11,9 @@ namespace handgrad {
 
 // Labels above this are refused when the caller does not know the class count.
 inline constexpr int kMaxCsvClasses = 1000;
+// The largest CSV file read: MNIST's training set as CSV is ~110 MB; a file
+// (or /dev/urandom behind a name) beyond this is refused, not read into RAM.
+inline constexpr size_t kMaxCsvBytes = size_t(256) << 20;
 
 struct CsvOptions {
   int num_features = 0;  // > 0: every row must have exactly this many features

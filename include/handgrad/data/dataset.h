@@ -8,16 +8,29 @@
 namespace handgrad {
 
 struct Dataset {
-  std::string name;         // "mnist/train", "moons", a CSV path...
-  Dims sample_dims;         // {1, 28, 28} or {2}
-  int num_classes = 0;      // labels are in [0, num_classes)
-  std::vector<float> x;     // (size(), sample_dims), row-major
-  std::vector<int> y;       // (size())
+  std::string name;      // "mnist/train", "moons", a CSV path...
+  Dims sample_dims;      // {1, 28, 28} or {2}
+  int num_classes = 0;   // labels are in [0, num_classes)
+  std::vector<float> x;  // (size(), sample_dims), row-major
+  std::vector<int> y;    // (size())
+  // Samples read from a text file (CSV): the file and each sample's line in
+  // it, so an error about a sample can point there (a split shuffles them).
+  // Empty otherwise (IDX files keep their order; generators have no file).
+  std::string source;
+  std::vector<int> line;  // (size()) or empty
 
   int size() const { return static_cast<int>(y.size()); }
   size_t sample_size() const { return numel(sample_dims); }
   const float* sample(int i) const { return x.data() + static_cast<size_t>(i) * sample_size(); }
 };
+
+// "" or a warning when every sample has the same label: accuracy is then
+// 1.0 whatever the network does.
+std::string single_class_warning(const Dataset& d);
+
+// A hash of the samples' values, labels and shape (XXH64, 16 hex digits):
+// the same data loaded from anywhere hashes the same. --resume compares it.
+std::string content_hash(const Dataset& d);
 
 // Copies the samples idx[0..n) into contiguous batch buffers.
 // xb: (n, sample_dims), yb: (n).

@@ -16,9 +16,10 @@ struct EvalResult {
 };
 
 // Throws Error if a label is outside [0, classes) or the sample shape does
-// not match the network input.
+// not match the network input. batch 0: up to 500 samples per pass, fewer
+// for networks whose activations would not fit (model/pass_size.h).
 EvalResult evaluate(StepRunner& runner, const Network<float>& net, const Dataset& data,
-                    int batch = 500);
+                    int batch = 0);
 
 // The confusion matrix as aligned text, rows = true class, columns = predicted.
 std::string format_confusion(const std::vector<std::vector<long>>& m);

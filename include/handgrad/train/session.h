@@ -59,6 +59,10 @@ class Session {
   // checkpoint stays as it was).
   void advance();
   // Steps until finished() or *stop becomes true (checked between steps).
+  // A SIGINT/SIGTERM recorded by install_stop_handlers() (core/signals.h)
+  // ends it too: the step under way finishes, a checkpoint is written and
+  // Error("interrupted at step S; resume with ...") is thrown with exit
+  // code 130 / 143.
   void run(const std::atomic<bool>* stop = nullptr);
   // The test-set evaluation the loop records, on demand.
   EvalResult evaluate();

@@ -49,6 +49,7 @@ struct TrainOptions {
   int checkpoint_every = 1;    // epochs between checkpoints (0: only at the end)
   long eval_every = 0;         // also evaluate every N steps (0: ~10 times per run)
   std::string resume;          // run folder to continue
+  bool overwrite = false;      // a fresh run may replace the run files already in out_dir
   double clip_grad_norm = 0;   // > 0: clip the global L2 norm of the gradient
   bool standardize = false;    // fit per-feature mean/std on the training set
   bool normalize = false;      // MNIST's (x - 0.1307) / 0.3081 on every pixel

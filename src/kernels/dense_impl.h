@@ -1,7 +1,6 @@
 #pragma once
-// GEMM (for linear layers), max-pooling, ReLU, sums and the SGD step.
+// GEMM and dot products (for linear layers), ReLU, sums and the SGD step.
 // Included by kernels_<isa>.cpp after simd.h.
-#include <cstring>
 
 #include "handgrad/kernels.h"
 #include "kernels/simd.h"
@@ -91,117 +90,6 @@ inline void gemm(int M, int N, int K, const float* a, int am, int ak, const floa
   if (m < M) gemm_mtail<kGM - 1>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
 }
 
-// Up to 2*VL floats of a row as two vectors (lanes past n zero, not read).
-inline void load2(const float* p, int n, V& a, V& b) {
-  a = n >= VL ? load(p) : n > 0 ? load_n(p, n) : zero();
-  n -= VL;
-  b = n >= VL ? load(p + VL) : n > 0 ? load_n(p + VL, n) : zero();
-}
-inline void store2(float* p, int n, V a, V b) {
-  if (n >= VL) {
-    store(p, a);
-  } else if (n > 0) {
-    store_n(p, a, n);
-  }
-  n -= VL;
-  if (n >= VL) {
-    store(p + VL, b);
-  } else if (n > 0) {
-    store_n(p + VL, b, n);
-  }
-}
-
-// {0, 2, 4, ...} and {1, 3, 5, ...} over the 2*VL lanes of (a, b).
-inline V evens(V a, V b) {
-  VI m;
-  for (int i = 0; i < VL; ++i) m[i] = 2 * i;
-  return shuffle2(a, b, m);
-}
-inline V odds(V a, V b) {
-  VI m;
-  for (int i = 0; i < VL; ++i) m[i] = 2 * i + 1;
-  return shuffle2(a, b, m);
-}
-// Interleaves: (a0 b0 a1 b1 ...) as two vectors.
-inline void interleave(V a, V b, V& lo, V& hi) {
-  VI ml, mh;
-  for (int i = 0; i < VL; ++i) {
-    ml[i] = i % 2 ? VL + i / 2 : i / 2;
-    mh[i] = i % 2 ? VL + (VL + i) / 2 : (VL + i) / 2;
-  }
-  lo = shuffle2(a, b, ml);
-  hi = shuffle2(a, b, mh);
-}
-
-// 2x2 windows, stride 2: VL outputs of a row per step. The winner is the
-// first maximum in (0,0) (0,1) (1,0) (1,1) order, as the reference.
-inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
-                         int* arg, int Ho, int Wo) {
-  VI lane;
-  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
-  for (int pl = 0; pl < planes; ++pl) {
-    const float* x = in + static_cast<size_t>(pl) * in_stride;
-    for (int oy = 0; oy < Ho; ++oy) {
-      const float* r0 = x + 2 * oy * W;
-      const float* r1 = r0 + W;
-      float* y = out + (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      int* ar = arg + (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      for (int ox = 0; ox < Wo; ox += VL) {
-        const int cnt = Wo - ox < VL ? Wo - ox : VL;
-        V a0, a1, b0, b1;
-        load2(r0 + 2 * ox, 2 * cnt, a0, a1);
-        load2(r1 + 2 * ox, 2 * cnt, b0, b1);
-        const V ae = evens(a0, a1), ao = odds(a0, a1), be = evens(b0, b1), bo = odds(b0, b1);
-        const V m = vmax(vmax(ae, ao), vmax(be, bo));
-        const VI base = lane + (2 * oy * W + 2 * ox);
-        const VI idx = ae == m ? base : ao == m ? base + 1 : be == m ? base + W : base + (W + 1);
-        const V res = relu ? vmax(m, zero()) : m;
-        if (cnt == VL) {
-          store(y + ox, res);
-          *reinterpret_cast<VIU*>(ar + ox) = idx;
-        } else {
-          store_n(y + ox, res, cnt);
-          store_n(ar + ox, idx, cnt);
-        }
-      }
-    }
-  }
-}
-
-// Writes every position of every window (zeros included) and nothing else:
-// positions outside all windows keep whatever the caller left there (zero).
-inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                         int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
-  VI lane;
-  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
-  for (int pl = 0; pl < planes; ++pl) {
-    float* dx = din + static_cast<size_t>(pl) * din_stride;
-    for (int oy = 0; oy < Ho; ++oy) {
-      const size_t at = (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      const float* dy = dout + static_cast<size_t>(pl) * dout_stride + oy * Wo;
-      for (int ox = 0; ox < Wo; ox += VL) {
-        const int cnt = Wo - ox < VL ? Wo - ox : VL;
-        V g = cnt == VL ? load(dy + ox) : load_n(dy + ox, cnt);
-        if (relu) {
-          const V o = cnt == VL ? load(out + at + ox) : load_n(out + at + ox, cnt);
-          g = o > zero() ? g : zero();
-        }
-        const VI a =
-            cnt == VL ? *reinterpret_cast<const VIU*>(arg + at + ox) : load_n(arg + at + ox, cnt);
-        const VI sel = a - (lane + (2 * oy * W + 2 * ox));
-        const V z = zero();
-        const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
-        const V he = sel == W ? g : z, ho = sel == W + 1 ? g : z;
-        V lo, hi;
-        interleave(ge, go, lo, hi);
-        store2(dx + 2 * oy * W + 2 * ox, 2 * cnt, lo, hi);
-        interleave(he, ho, lo, hi);
-        store2(dx + (2 * oy + 1) * W + 2 * ox, 2 * cnt, lo, hi);
-      }
-    }
-  }
-}
-
 // Shuffle masks of reduce_lanes, one pair per round, computed at compile time.
 struct ReduceMasks {
   int lo[8][VL], hi[8][VL];
@@ -228,8 +116,7 @@ inline V reduce_lanes(V* v) {
     const VI lo = *reinterpret_cast<const VIU*>(kReduce.lo[round]);
     const VI hi = *reinterpret_cast<const VIU*>(kReduce.hi[round]);
     for (int k = 0; k < cnt / 2; ++k) {
-      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) +
-             shuffle2(v[2 * k], v[2 * k + 1], hi);
+      v[k] = shuffle2(v[2 * k], v[2 * k + 1], lo) + shuffle2(v[2 * k], v[2 * k + 1], hi);
     }
     cnt /= 2;
   }
@@ -305,55 +192,6 @@ inline void linear_fwd(int n, int O, int I, const float* x, const float* w, cons
       linear_tiles<2>(n, O, I, x, w, bias, y, b0);
     } else {
       linear_tiles<1>(n, O, I, x, w, bias, y, b0);
-    }
-  }
-}
-
-// Planes are in_stride apart, rows W apart; outputs dense (planes, Ho, Wo).
-inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_stride, int k, int s,
-                        bool relu, float* out, int* arg, int Ho, int Wo) {
-  if (k == 2 && s == 2) return maxpool2_fwd(in, planes, W, in_stride, relu, out, arg, Ho, Wo);
-  for (int pl = 0; pl < planes; ++pl) {
-    const float* x = in + static_cast<size_t>(pl) * in_stride;
-    float* y = out + static_cast<size_t>(pl) * Ho * Wo;
-    int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
-    for (int oy = 0; oy < Ho; ++oy) {
-      for (int ox = 0; ox < Wo; ++ox) {
-        int best = oy * s * W + ox * s;
-        float m = x[best];
-        for (int i = 0; i < k; ++i) {
-          for (int j = 0; j < k; ++j) {
-            const int idx = (oy * s + i) * W + ox * s + j;
-            const bool gt = x[idx] > m;  // branch-free: the winner is data-dependent
-            m = gt ? x[idx] : m;
-            best = gt ? idx : best;
-          }
-        }
-        y[oy * Wo + ox] = relu && !(m > 0.0f) ? 0.0f : m;
-        ar[oy * Wo + ox] = best;
-      }
-    }
-  }
-}
-
-// dout planes dout_stride apart (rows Wo apart); din planes din_stride
-// apart, rows W apart (the arg indexing). See kernels.h for what is assigned.
-inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                        int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
-                        bool relu, float* din) {
-  if (k == 2 && s == 2) {
-    return maxpool2_bwd(dout, dout_stride, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
-  }
-  for (int pl = 0; pl < planes; ++pl) {
-    std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
-  }
-  for (int pl = 0; pl < planes; ++pl) {
-    float* dx = din + static_cast<size_t>(pl) * din_stride;
-    const size_t base = static_cast<size_t>(pl) * Ho * Wo;
-    const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
-    for (int q = 0; q < Ho * Wo; ++q) {
-      const float g = dy[q];
-      dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
     }
   }
 }

@@ -3,6 +3,7 @@
 #include "handgrad/kernels.h"
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
+#include "kernels/pool_impl.h"
 
 namespace handgrad::kernels {
 

@@ -1,0 +1,247 @@
+#pragma once
+// Max-pooling (with an optional fused ReLU after it). Included by
+// kernels_<isa>.cpp after simd.h.
+//
+// 2x2 windows with stride 2 are vectorised: VL outputs come from 2*VL
+// inputs of each of the two rows, held as two vectors per row. Within each
+// 128-bit group of lanes one shuffle (shufps) takes the even (or odd)
+// columns of both vectors, which leaves the outputs in "pair order": lane
+// 4g + r holds output r < 2 ? 2g + r : VL/2 + 2g + r - 2. The forward puts
+// its results back in order with one permute; the backward permutes dout
+// into pair order, so that unpacking (unpcklps / unpckhps) interleaves the
+// gradients straight back into their input columns.
+//
+// The two vectors of a row are either consecutive (a row of >= VL outputs,
+// walked VL at a time with a masked tail) or, when an output row is exactly
+// VL/2 wide (the seed CNN's second pool with 8-float vectors), the same
+// columns of two output rows: then one vector holds two output rows and no
+// lane is wasted.
+#include <algorithm>
+#include <cstring>
+
+#include "handgrad/kernels.h"
+#include "kernels/simd.h"
+
+namespace handgrad::kernels::HG_NS {
+
+struct PairMasks {
+  int even[VL], odd[VL], fix[VL], unfix[VL], lo[VL], hi[VL], col[VL], upper[VL];
+};
+constexpr PairMasks make_pair_masks() {
+  PairMasks m{};
+  for (int l = 0; l < VL; ++l) {
+    const int g = l / 4, r = l % 4;
+    const int src = 4 * g + (r < 2 ? 2 * r : VL + 2 * (r - 2));  // lane of (a, b)
+    m.even[l] = src;
+    m.odd[l] = src + 1;
+    const int out = r < 2 ? 2 * g + r : VL / 2 + 2 * g + r - 2;  // output in lane l
+    m.unfix[l] = out;                                            // natural -> pair order
+    m.fix[out] = l;                                              // pair -> natural order
+    m.col[l] = 2 * out;           // input column of the window's (0, 0), in pair order
+    m.upper[l] = r < 2 ? 0 : -1;  // lanes from the second vector
+    // unpcklps / unpckhps within each 128-bit group
+    m.lo[l] = 4 * g + (l % 2 ? VL : 0) + r / 2;
+    m.hi[l] = m.lo[l] + 2;
+  }
+  return m;
+}
+inline constexpr PairMasks kPair = make_pair_masks();
+
+inline VI mask(const int* m) {
+  return *reinterpret_cast<const VIU*>(m);
+}
+inline V permute(V v, const int* m) {
+  return shuffle2(v, v, mask(m));
+}
+inline VI permute(VI v, const int* m) {
+  return reinterpret_cast<VI>(permute(reinterpret_cast<V>(v), m));
+}
+
+// Index of each pair-order lane's window (0, 0): t0's lanes from base0, t1's
+// from base1.
+inline VI window_base(int base0, int base1) {
+  const VI z{};
+  return mask(kPair.col) + (mask(kPair.upper) & (z + (base1 - VL - base0))) + base0;
+}
+
+// Up to 2*VL floats as two vectors (lanes past n zero, not read); n > VL
+// means the first is full.
+inline void load_split(const float* p0, const float* p1, int n, V& a, V& b) {
+  a = n >= VL ? load(p0) : load_n(p0, n);
+  n -= VL;
+  b = n >= VL ? load(p1) : n > 0 ? load_n(p1, n) : zero();
+}
+inline void store_split(float* p0, float* p1, int n, V a, V b) {
+  if (n >= VL) {
+    store(p0, a);
+  } else {
+    store_n(p0, a, n);
+  }
+  n -= VL;
+  if (n >= VL) {
+    store(p1, b);
+  } else if (n > 0) {
+    store_n(p1, b, n);
+  }
+}
+
+// Where the output chunk at ox of a row of Wo starts: a last, partial chunk
+// of a row at least VL wide is moved back to end at the row's end, so that
+// it needs no masked loads or stores (slow on AMD's AVX2), at the price of
+// computing (and storing the same values to) a few outputs twice.
+inline int chunk_start(int ox, int Wo) {
+  return ox + VL > Wo && Wo >= VL ? Wo - VL : ox;
+}
+
+// One vector of outputs. Rows: the windows' top row is at t0 (first VL
+// inputs) and t1 (next VL), the bottom row W further. base: (0,0)'s index of
+// output lane 0 (t0) and of lane VL/2 (t1). n: valid inputs per row (2*VL
+// unless a tail). The winner is the first maximum in (0,0) (0,1) (1,0) (1,1)
+// order, as the reference.
+inline void pool2_vec(const float* t0, const float* t1, int W, int base0, int base1, int n,
+                      bool relu, float* y, int* arg) {
+  V a0, a1, b0, b1;
+  load_split(t0, t1, n, a0, a1);
+  load_split(t0 + W, t1 + W, n, b0, b1);
+  const V ae = shuffle2(a0, a1, mask(kPair.even)), ao = shuffle2(a0, a1, mask(kPair.odd));
+  const V be = shuffle2(b0, b1, mask(kPair.even)), bo = shuffle2(b0, b1, mask(kPair.odd));
+  const V m = vmax(vmax(ae, ao), vmax(be, bo));
+  const VI z{};
+  const VI code = ae == m ? z : ao == m ? z + 1 : be == m ? z + W : z + (W + 1);
+  const VI base = window_base(base0, base1);
+  const V res = permute(relu ? vmax(m, zero()) : m, kPair.fix);
+  const VI idx = permute(base + code, kPair.fix);
+  const int cnt = n / 2;
+  if (cnt == VL) {
+    store(y, res);
+    *reinterpret_cast<VIU*>(arg) = idx;
+  } else {
+    store_n(y, res, cnt);
+    store_n(arg, idx, cnt);
+  }
+}
+
+inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
+                         int* arg, int Ho, int Wo) {
+  const bool two_rows = 2 * Wo == VL;
+  for (int pl = 0; pl < planes; ++pl) {
+    const float* x = in + static_cast<size_t>(pl) * in_stride;
+    float* y = out + static_cast<size_t>(pl) * Ho * Wo;
+    int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
+    int oy = 0;
+    if (two_rows) {
+      for (; oy + 2 <= Ho; oy += 2) {
+        const int b = 2 * oy * W;
+        pool2_vec(x + b, x + b + 2 * W, W, b, b + 2 * W, 2 * VL, relu, y + oy * Wo, ar + oy * Wo);
+      }
+    }
+    for (; oy < Ho; ++oy) {
+      for (int ox = 0; ox < Wo; ox += VL) {
+        const int o = chunk_start(ox, Wo), b = 2 * oy * W + 2 * o, cnt = std::min(Wo - o, VL);
+        pool2_vec(x + b, x + b + VL, W, b, b + VL, 2 * cnt, relu, y + oy * Wo + o,
+                  ar + oy * Wo + o);
+      }
+    }
+  }
+}
+
+// The backward of pool2_vec: dout (and, with relu, the output) of VL
+// outputs in natural order, scattered to the windows' four positions.
+inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, int base0,
+                          int base1, int n, bool relu, float* t0, float* t1) {
+  const int cnt = n / 2;
+  V g = cnt == VL ? load(dy) : load_n(dy, cnt);
+  if (relu) {
+    const V ov = cnt == VL ? load(o) : load_n(o, cnt);
+    g = ov > zero() ? g : zero();
+  }
+  const VI av = cnt == VL ? *reinterpret_cast<const VIU*>(a) : load_n(a, cnt);
+  g = permute(g, kPair.unfix);
+  const VI base = window_base(base0, base1);
+  const VI sel = permute(av, kPair.unfix) - base;
+  const V z = zero();
+  const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
+  const V he = sel == W ? g : z, ho = sel == W + 1 ? g : z;
+  store_split(t0, t1, n, shuffle2(ge, go, mask(kPair.lo)), shuffle2(ge, go, mask(kPair.hi)));
+  store_split(t0 + W, t1 + W, n, shuffle2(he, ho, mask(kPair.lo)),
+              shuffle2(he, ho, mask(kPair.hi)));
+}
+
+// Writes every position of every window (zeros included) and nothing else:
+// positions outside all windows keep whatever the caller left there (zero).
+inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
+                         int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
+  const bool two_rows = 2 * Wo == VL;
+  for (int pl = 0; pl < planes; ++pl) {
+    float* dx = din + static_cast<size_t>(pl) * din_stride;
+    const size_t at = static_cast<size_t>(pl) * Ho * Wo;
+    const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
+    int oy = 0;
+    if (two_rows) {
+      for (; oy + 2 <= Ho; oy += 2) {
+        const int b = 2 * oy * W, q = oy * Wo;
+        pool2_bwd_vec(dy + q, out + at + q, arg + at + q, W, b, b + 2 * W, 2 * VL, relu, dx + b,
+                      dx + b + 2 * W);
+      }
+    }
+    for (; oy < Ho; ++oy) {
+      for (int ox = 0; ox < Wo; ox += VL) {
+        const int o = ox, b = 2 * oy * W + 2 * o, q = oy * Wo + o;
+        const int cnt = std::min(Wo - o, VL);
+        pool2_bwd_vec(dy + q, out + at + q, arg + at + q, W, b, b + VL, 2 * cnt, relu, dx + b,
+                      dx + b + VL);
+      }
+    }
+  }
+}
+
+// Planes are in_stride apart, rows W apart; outputs dense (planes, Ho, Wo).
+inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_stride, int k, int s,
+                        bool relu, float* out, int* arg, int Ho, int Wo) {
+  if (k == 2 && s == 2) return maxpool2_fwd(in, planes, W, in_stride, relu, out, arg, Ho, Wo);
+  for (int pl = 0; pl < planes; ++pl) {
+    const float* x = in + static_cast<size_t>(pl) * in_stride;
+    float* y = out + static_cast<size_t>(pl) * Ho * Wo;
+    int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
+    for (int oy = 0; oy < Ho; ++oy) {
+      for (int ox = 0; ox < Wo; ++ox) {
+        int best = oy * s * W + ox * s;
+        float m = x[best];
+        for (int i = 0; i < k; ++i) {
+          for (int j = 0; j < k; ++j) {
+            const int idx = (oy * s + i) * W + ox * s + j;
+            const bool gt = x[idx] > m;  // branch-free: the winner is data-dependent
+            m = gt ? x[idx] : m;
+            best = gt ? idx : best;
+          }
+        }
+        y[oy * Wo + ox] = relu && !(m > 0.0f) ? 0.0f : m;
+        ar[oy * Wo + ox] = best;
+      }
+    }
+  }
+}
+
+// dout: planes dout_stride apart (rows Wo apart); din planes din_stride
+// apart, rows W apart (the arg indexing). See kernels.h for what is assigned.
+inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
+                        int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
+                        bool relu, float* din) {
+  if (k == 2 && s == 2) {
+    return maxpool2_bwd(dout, dout_stride, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
+  }
+  for (int pl = 0; pl < planes; ++pl) {
+    std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
+  }
+  for (int pl = 0; pl < planes; ++pl) {
+    float* dx = din + static_cast<size_t>(pl) * din_stride;
+    const size_t base = static_cast<size_t>(pl) * Ho * Wo;
+    const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
+    for (int q = 0; q < Ho * Wo; ++q) {
+      const float g = dy[q];
+      dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
+    }
+  }
+}
+
+}  // namespace handgrad::kernels::HG_NS

@@ -11,11 +11,10 @@
 // into pair order, so that unpacking (unpcklps / unpckhps) interleaves the
 // gradients straight back into their input columns.
 //
-// The two vectors of a row are either consecutive (a row of >= VL outputs,
-// walked VL at a time with a masked tail) or, when an output row is exactly
-// VL/2 wide (the seed CNN's second pool with 8-float vectors), the same
-// columns of two output rows: then one vector holds two output rows and no
-// lane is wasted.
+// When output rows are a multiple of VL/2 wide (the seed CNN's 12 and 4
+// with 8-float vectors), a plane's outputs are walked VL at a time in row
+// order, each vector's two halves lying within a row: no lane is wasted.
+// Otherwise each row is walked VL outputs at a time, with a tail.
 #include <algorithm>
 #include <cstring>
 
@@ -121,21 +120,46 @@ inline void pool2_vec(const float* t0, const float* t1, int W, int base0, int ba
   }
 }
 
+// Walks a plane's outputs VL/2 at a time in row order, rows of Wo a
+// multiple of VL/2, handing out each half's first window index in the input.
+struct Halves {
+  int W, Wo, oy = 0, ox = 0;
+  int next() {
+    const int b = 2 * oy * W + 2 * ox;
+    ox += VL / 2;
+    if (ox == Wo) {
+      ox = 0;
+      ++oy;
+    }
+    return b;
+  }
+};
+inline bool by_halves(int Wo) {
+  return Wo % (VL / 2) == 0;
+}
+
 inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
                          int* arg, int Ho, int Wo) {
-  const bool two_rows = 2 * Wo == VL;
   for (int pl = 0; pl < planes; ++pl) {
     const float* x = in + static_cast<size_t>(pl) * in_stride;
     float* y = out + static_cast<size_t>(pl) * Ho * Wo;
     int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
-    int oy = 0;
-    if (two_rows) {
-      for (; oy + 2 <= Ho; oy += 2) {
-        const int b = 2 * oy * W;
-        pool2_vec(x + b, x + b + 2 * W, W, b, b + 2 * W, 2 * VL, relu, y + oy * Wo, ar + oy * Wo);
+    if (by_halves(Wo)) {
+      // Every vector is two half-rows: no lane is wasted.
+      Halves h{W, Wo};
+      const int n = Ho * Wo;
+      int q = 0;
+      for (; q + VL <= n; q += VL) {
+        const int b0 = h.next(), b1 = h.next();
+        pool2_vec(x + b0, x + b1, W, b0, b1, 2 * VL, relu, y + q, ar + q);
       }
+      if (q < n) {
+        const int b0 = h.next();
+        pool2_vec(x + b0, x + b0 + VL, W, b0, b0 + VL, VL, relu, y + q, ar + q);
+      }
+      continue;
     }
-    for (; oy < Ho; ++oy) {
+    for (int oy = 0; oy < Ho; ++oy) {
       for (int ox = 0; ox < Wo; ox += VL) {
         const int o = chunk_start(ox, Wo), b = 2 * oy * W + 2 * o, cnt = std::min(Wo - o, VL);
         pool2_vec(x + b, x + b + VL, W, b, b + VL, 2 * cnt, relu, y + oy * Wo + o,
@@ -171,25 +195,31 @@ inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, 
 // positions outside all windows keep whatever the caller left there (zero).
 inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
                          int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
-  const bool two_rows = 2 * Wo == VL;
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
-    const size_t at = static_cast<size_t>(pl) * Ho * Wo;
+    const float* o = out + static_cast<size_t>(pl) * Ho * Wo;
+    const int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
     const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
-    int oy = 0;
-    if (two_rows) {
-      for (; oy + 2 <= Ho; oy += 2) {
-        const int b = 2 * oy * W, q = oy * Wo;
-        pool2_bwd_vec(dy + q, out + at + q, arg + at + q, W, b, b + 2 * W, 2 * VL, relu, dx + b,
-                      dx + b + 2 * W);
+    if (by_halves(Wo)) {
+      Halves h{W, Wo};
+      const int n = Ho * Wo;
+      int q = 0;
+      for (; q + VL <= n; q += VL) {
+        const int b0 = h.next(), b1 = h.next();
+        pool2_bwd_vec(dy + q, o + q, ar + q, W, b0, b1, 2 * VL, relu, dx + b0, dx + b1);
       }
+      if (q < n) {
+        const int b0 = h.next();
+        pool2_bwd_vec(dy + q, o + q, ar + q, W, b0, b0 + VL, VL, relu, dx + b0, dx + b0 + VL);
+      }
+      continue;
     }
-    for (; oy < Ho; ++oy) {
+    // (Masked tails here: the last chunk moved back, as the forward does,
+    // would store more than it saves.)
+    for (int oy = 0; oy < Ho; ++oy) {
       for (int ox = 0; ox < Wo; ox += VL) {
-        const int o = ox, b = 2 * oy * W + 2 * o, q = oy * Wo + o;
-        const int cnt = std::min(Wo - o, VL);
-        pool2_bwd_vec(dy + q, out + at + q, arg + at + q, W, b, b + VL, 2 * cnt, relu, dx + b,
-                      dx + b + VL);
+        const int b = 2 * oy * W + 2 * ox, q = oy * Wo + ox, cnt = std::min(Wo - ox, VL);
+        pool2_bwd_vec(dy + q, o + q, ar + q, W, b, b + VL, 2 * cnt, relu, dx + b, dx + b + VL);
       }
     }
   }

@@ -24,7 +24,7 @@
 namespace handgrad::kernels::HG_NS {
 
 struct PairMasks {
-  int even[VL], odd[VL], fix[VL], unfix[VL], lo[VL], hi[VL], col[VL], upper[VL];
+  int even[VL], odd[VL], fix[VL], unfix[VL], lo[VL], hi[VL];
 };
 constexpr PairMasks make_pair_masks() {
   PairMasks m{};
@@ -36,8 +36,6 @@ constexpr PairMasks make_pair_masks() {
     const int out = r < 2 ? 2 * g + r : VL / 2 + 2 * g + r - 2;  // output in lane l
     m.unfix[l] = out;                                            // natural -> pair order
     m.fix[out] = l;                                              // pair -> natural order
-    m.col[l] = 2 * out;           // input column of the window's (0, 0), in pair order
-    m.upper[l] = r < 2 ? 0 : -1;  // lanes from the second vector
     // unpcklps / unpckhps within each 128-bit group
     m.lo[l] = 4 * g + (l % 2 ? VL : 0) + r / 2;
     m.hi[l] = m.lo[l] + 2;
@@ -54,13 +52,6 @@ inline V permute(V v, const int* m) {
 }
 inline VI permute(VI v, const int* m) {
   return reinterpret_cast<VI>(permute(reinterpret_cast<V>(v), m));
-}
-
-// Index of each pair-order lane's window (0, 0): t0's lanes from base0, t1's
-// from base1.
-inline VI window_base(int base0, int base1) {
-  const VI z{};
-  return mask(kPair.col) + (mask(kPair.upper) & (z + (base1 - VL - base0))) + base0;
 }
 
 // Up to 2*VL floats as two vectors (lanes past n zero, not read); n > VL
@@ -93,12 +84,11 @@ inline int chunk_start(int ox, int Wo) {
 }
 
 // One vector of outputs. Rows: the windows' top row is at t0 (first VL
-// inputs) and t1 (next VL), the bottom row W further. base: (0,0)'s index of
-// output lane 0 (t0) and of lane VL/2 (t1). n: valid inputs per row (2*VL
-// unless a tail). The winner is the first maximum in (0,0) (0,1) (1,0) (1,1)
-// order, as the reference.
-inline void pool2_vec(const float* t0, const float* t1, int W, int base0, int base1, int n,
-                      bool relu, float* y, int* arg) {
+// inputs) and t1 (next VL), the bottom row W further. n: valid inputs per
+// row (2*VL unless a tail). The winner is the first maximum in (0,0) (0,1)
+// (1,0) (1,1) order, as the reference; arg gets its offset 0, 1, W or W+1.
+template <bool kRelu>
+inline void pool2_vec(const float* t0, const float* t1, int W, int n, float* y, int* arg) {
   V a0, a1, b0, b1;
   load_split(t0, t1, n, a0, a1);
   load_split(t0 + W, t1 + W, n, b0, b1);
@@ -107,9 +97,8 @@ inline void pool2_vec(const float* t0, const float* t1, int W, int base0, int ba
   const V m = vmax(vmax(ae, ao), vmax(be, bo));
   const VI z{};
   const VI code = ae == m ? z : ao == m ? z + 1 : be == m ? z + W : z + (W + 1);
-  const VI base = window_base(base0, base1);
-  const V res = permute(relu ? vmax(m, zero()) : m, kPair.fix);
-  const VI idx = permute(base + code, kPair.fix);
+  const V res = permute(kRelu ? vmax(m, zero()) : m, kPair.fix);
+  const VI idx = permute(code, kPair.fix);
   const int cnt = n / 2;
   if (cnt == VL) {
     store(y, res);
@@ -138,8 +127,9 @@ inline bool by_halves(int Wo) {
   return Wo % (VL / 2) == 0;
 }
 
-inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
-                         int* arg, int Ho, int Wo) {
+template <bool kRelu>
+inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, float* out, int* arg,
+                         int Ho, int Wo) {
   for (int pl = 0; pl < planes; ++pl) {
     const float* x = in + static_cast<size_t>(pl) * in_stride;
     float* y = out + static_cast<size_t>(pl) * Ho * Wo;
@@ -151,19 +141,18 @@ inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool
       int q = 0;
       for (; q + VL <= n; q += VL) {
         const int b0 = h.next(), b1 = h.next();
-        pool2_vec(x + b0, x + b1, W, b0, b1, 2 * VL, relu, y + q, ar + q);
+        pool2_vec<kRelu>(x + b0, x + b1, W, 2 * VL, y + q, ar + q);
       }
       if (q < n) {
         const int b0 = h.next();
-        pool2_vec(x + b0, x + b0 + VL, W, b0, b0 + VL, VL, relu, y + q, ar + q);
+        pool2_vec<kRelu>(x + b0, x + b0 + VL, W, VL, y + q, ar + q);
       }
       continue;
     }
     for (int oy = 0; oy < Ho; ++oy) {
       for (int ox = 0; ox < Wo; ox += VL) {
         const int o = chunk_start(ox, Wo), b = 2 * oy * W + 2 * o, cnt = std::min(Wo - o, VL);
-        pool2_vec(x + b, x + b + VL, W, b, b + VL, 2 * cnt, relu, y + oy * Wo + o,
-                  ar + oy * Wo + o);
+        pool2_vec<kRelu>(x + b, x + b + VL, W, 2 * cnt, y + oy * Wo + o, ar + oy * Wo + o);
       }
     }
   }
@@ -171,18 +160,18 @@ inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool
 
 // The backward of pool2_vec: dout (and, with relu, the output) of VL
 // outputs in natural order, scattered to the windows' four positions.
-inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, int base0,
-                          int base1, int n, bool relu, float* t0, float* t1) {
+template <bool kRelu>
+inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, int n, float* t0,
+                          float* t1) {
   const int cnt = n / 2;
   V g = cnt == VL ? load(dy) : load_n(dy, cnt);
-  if (relu) {
+  if (kRelu) {
     const V ov = cnt == VL ? load(o) : load_n(o, cnt);
     g = ov > zero() ? g : zero();
   }
   const VI av = cnt == VL ? *reinterpret_cast<const VIU*>(a) : load_n(a, cnt);
   g = permute(g, kPair.unfix);
-  const VI base = window_base(base0, base1);
-  const VI sel = permute(av, kPair.unfix) - base;
+  const VI sel = permute(av, kPair.unfix);
   const V z = zero();
   const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
   const V he = sel == W ? g : z, ho = sel == W + 1 ? g : z;
@@ -193,8 +182,9 @@ inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, 
 
 // Writes every position of every window (zeros included) and nothing else:
 // positions outside all windows keep whatever the caller left there (zero).
+template <bool kRelu>
 inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                         int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
+                         int planes, int W, int Ho, int Wo, float* din, int din_stride) {
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
     const float* o = out + static_cast<size_t>(pl) * Ho * Wo;
@@ -206,11 +196,11 @@ inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, c
       int q = 0;
       for (; q + VL <= n; q += VL) {
         const int b0 = h.next(), b1 = h.next();
-        pool2_bwd_vec(dy + q, o + q, ar + q, W, b0, b1, 2 * VL, relu, dx + b0, dx + b1);
+        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, 2 * VL, dx + b0, dx + b1);
       }
       if (q < n) {
         const int b0 = h.next();
-        pool2_bwd_vec(dy + q, o + q, ar + q, W, b0, b0 + VL, VL, relu, dx + b0, dx + b0 + VL);
+        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, VL, dx + b0, dx + b0 + VL);
       }
       continue;
     }
@@ -219,7 +209,7 @@ inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, c
     for (int oy = 0; oy < Ho; ++oy) {
       for (int ox = 0; ox < Wo; ox += VL) {
         const int b = 2 * oy * W + 2 * ox, q = oy * Wo + ox, cnt = std::min(Wo - ox, VL);
-        pool2_bwd_vec(dy + q, o + q, ar + q, W, b, b + VL, 2 * cnt, relu, dx + b, dx + b + VL);
+        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, 2 * cnt, dx + b, dx + b + VL);
       }
     }
   }
@@ -228,7 +218,10 @@ inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, c
 // Planes are in_stride apart, rows W apart; outputs dense (planes, Ho, Wo).
 inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_stride, int k, int s,
                         bool relu, float* out, int* arg, int Ho, int Wo) {
-  if (k == 2 && s == 2) return maxpool2_fwd(in, planes, W, in_stride, relu, out, arg, Ho, Wo);
+  if (k == 2 && s == 2) {
+    if (relu) return maxpool2_fwd<true>(in, planes, W, in_stride, out, arg, Ho, Wo);
+    return maxpool2_fwd<false>(in, planes, W, in_stride, out, arg, Ho, Wo);
+  }
   for (int pl = 0; pl < planes; ++pl) {
     const float* x = in + static_cast<size_t>(pl) * in_stride;
     float* y = out + static_cast<size_t>(pl) * Ho * Wo;
@@ -246,7 +239,7 @@ inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_st
           }
         }
         y[oy * Wo + ox] = relu && !(m > 0.0f) ? 0.0f : m;
-        ar[oy * Wo + ox] = best;
+        ar[oy * Wo + ox] = best - (oy * s * W + ox * s);
       }
     }
   }
@@ -258,7 +251,9 @@ inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, co
                         int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
                         bool relu, float* din) {
   if (k == 2 && s == 2) {
-    return maxpool2_bwd(dout, dout_stride, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
+    if (relu)
+      return maxpool2_bwd<true>(dout, dout_stride, out, arg, planes, W, Ho, Wo, din, din_stride);
+    return maxpool2_bwd<false>(dout, dout_stride, out, arg, planes, W, Ho, Wo, din, din_stride);
   }
   for (int pl = 0; pl < planes; ++pl) {
     std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
@@ -267,9 +262,12 @@ inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, co
     float* dx = din + static_cast<size_t>(pl) * din_stride;
     const size_t base = static_cast<size_t>(pl) * Ho * Wo;
     const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
-    for (int q = 0; q < Ho * Wo; ++q) {
-      const float g = dy[q];
-      dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
+    for (int oy = 0; oy < Ho; ++oy) {
+      for (int ox = 0; ox < Wo; ++ox) {
+        const int q = oy * Wo + ox;
+        const float g = dy[q];
+        dx[oy * s * W + ox * s + arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
+      }
     }
   }
 }

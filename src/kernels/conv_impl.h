@@ -264,16 +264,21 @@ inline void dw_tile(const ConvGeom& g, const Pos& pos, const float* xp, size_t x
   for (int a = 0; a < OB; ++a)
     for (int t = 0; t < TB; ++t) acc[a][t] = zero();
   for (int s = 0; s < n; ++s) {
-    const float* x = xp + s * x_stride;
-    const float* d = dpad + (static_cast<size_t>(s) * g.O + o0) * g.dpad_plane + g.dpad_margin;
-    Cursor cur{pos};
-    for (int v = pos.count(); v > 0; --v) {
-      const int p = cur.next();
-      V xv[TB];
-      for (int t = 0; t < TB; ++t) xv[t] = load(x + toff[t] + p);
-      for (int a = 0; a < OB; ++a) {
-        const V dv = load(d + a * g.dpad_plane + p);
-        for (int t = 0; t < TB; ++t) acc[a][t] = fmadd(dv, xv[t], acc[a][t]);
+    const float* x[TB];
+    const float* d[OB];
+    for (int t = 0; t < TB; ++t) x[t] = xp + s * x_stride + toff[t];
+    for (int a = 0; a < OB; ++a) {
+      d[a] = dpad + (static_cast<size_t>(s) * g.O + o0 + a) * g.dpad_plane + g.dpad_margin;
+    }
+    for (int r = 0; r < pos.rows; ++r) {
+      const ptrdiff_t row = static_cast<ptrdiff_t>(r) * pos.stride;
+      for (ptrdiff_t p = row; p < row + pos.per_row * VL; p += VL) {
+        V xv[TB];
+        for (int t = 0; t < TB; ++t) xv[t] = load(x[t] + p);
+        for (int a = 0; a < OB; ++a) {
+          const V dv = load(d[a] + p);
+          for (int t = 0; t < TB; ++t) acc[a][t] = fmadd(dv, xv[t], acc[a][t]);
+        }
       }
     }
   }
@@ -336,8 +341,9 @@ inline void conv_bwd_params(const ConvGeom& g, const float* xp, size_t x_stride,
     V acc = zero();
     for (int s = 0; s < n; ++s) {
       const float* d = dpad + (static_cast<size_t>(s) * g.O + oo) * g.dpad_plane + g.dpad_margin;
-      Cursor cur{pos};
-      for (int v = pos.count(); v > 0; --v) acc += load(d + cur.next());
+      for (int r = 0; r < pos.rows; ++r, d += pos.stride) {
+        for (int k = 0; k < pos.per_row; ++k) acc += load(d + k * VL);
+      }
     }
     dbias[oo] += hsum(acc);
   }

@@ -147,6 +147,8 @@ int register_all() {
                                  false);
     benchmark::RegisterBenchmark(("relu_maxpool2_bwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24,
                                  true);
+    benchmark::RegisterBenchmark(("relu_maxpool2_fwd/8x8x8" + t).c_str(), pool, k, 8, 8, 8, false);
+    benchmark::RegisterBenchmark(("relu_maxpool2_bwd/8x8x8" + t).c_str(), pool, k, 8, 8, 8, true);
     benchmark::RegisterBenchmark(("sgd/18698" + t).c_str(), sgd, k, 18698);
     benchmark::RegisterBenchmark(("sgd/101770" + t).c_str(), sgd, k, 101770);
     benchmark::RegisterBenchmark(("fma_peak" + t).c_str(), peak, k);

@@ -111,18 +111,39 @@ inline void pool2_vec(const float* t0, const float* t1, int W, int n, float* y, 
 
 // Walks a plane's outputs VL/2 at a time in row order, rows of Wo a
 // multiple of VL/2, handing out each half's first window index in the input.
+// Past a plane's last row it goes on with the next plane, stride floats on.
 struct Halves {
-  int W, Wo, oy = 0, ox = 0;
-  int next() {
-    const int b = 2 * oy * W + 2 * ox;
+  int W, Wo, Ho;
+  size_t stride;
+  size_t plane = 0;
+  int oy = 0, ox = 0;
+  size_t next() {
+    const size_t b = plane + static_cast<size_t>(2 * oy * W + 2 * ox);
     ox += VL / 2;
     if (ox == Wo) {
       ox = 0;
-      ++oy;
+      if (++oy == Ho) {
+        oy = 0;
+        plane += stride;
+      }
     }
     return b;
   }
 };
+
+// n outputs (dense) by half vectors; f(q, b0, b1, n_inputs) per vector.
+template <class F>
+inline void walk_halves(Halves h, size_t n, F f) {
+  size_t q = 0;
+  for (; q + VL <= n; q += VL) {
+    const size_t b0 = h.next(), b1 = h.next();
+    f(q, b0, b1, 2 * VL);
+  }
+  if (q < n) {
+    const size_t b0 = h.next();
+    f(q, b0, b0 + VL, VL);
+  }
+}
 inline bool by_halves(int Wo) {
   return Wo % (VL / 2) == 0;
 }
@@ -130,25 +151,19 @@ inline bool by_halves(int Wo) {
 template <bool kRelu>
 inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, float* out, int* arg,
                          int Ho, int Wo) {
+  if (by_halves(Wo)) {
+    // Every vector is two half-rows, planes one after the other: no lane
+    // is wasted.
+    walk_halves(Halves{W, Wo, Ho, static_cast<size_t>(in_stride)},
+                static_cast<size_t>(planes) * Ho * Wo, [&](size_t q, size_t b0, size_t b1, int n) {
+                  pool2_vec<kRelu>(in + b0, in + b1, W, n, out + q, arg + q);
+                });
+    return;
+  }
   for (int pl = 0; pl < planes; ++pl) {
     const float* x = in + static_cast<size_t>(pl) * in_stride;
     float* y = out + static_cast<size_t>(pl) * Ho * Wo;
     int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
-    if (by_halves(Wo)) {
-      // Every vector is two half-rows: no lane is wasted.
-      Halves h{W, Wo};
-      const int n = Ho * Wo;
-      int q = 0;
-      for (; q + VL <= n; q += VL) {
-        const int b0 = h.next(), b1 = h.next();
-        pool2_vec<kRelu>(x + b0, x + b1, W, 2 * VL, y + q, ar + q);
-      }
-      if (q < n) {
-        const int b0 = h.next();
-        pool2_vec<kRelu>(x + b0, x + b0 + VL, W, VL, y + q, ar + q);
-      }
-      continue;
-    }
     for (int oy = 0; oy < Ho; ++oy) {
       for (int ox = 0; ox < Wo; ox += VL) {
         const int o = chunk_start(ox, Wo), b = 2 * oy * W + 2 * o, cnt = std::min(Wo - o, VL);
@@ -185,23 +200,23 @@ inline void pool2_bwd_vec(const float* dy, const float* o, const int* a, int W, 
 template <bool kRelu>
 inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
                          int planes, int W, int Ho, int Wo, float* din, int din_stride) {
+  const int HW = Ho * Wo;
+  if (by_halves(Wo) && dout_stride == HW) {
+    walk_halves(Halves{W, Wo, Ho, static_cast<size_t>(din_stride)},
+                static_cast<size_t>(planes) * HW, [&](size_t q, size_t b0, size_t b1, int n) {
+                  pool2_bwd_vec<kRelu>(dout + q, out + q, arg + q, W, n, din + b0, din + b1);
+                });
+    return;
+  }
   for (int pl = 0; pl < planes; ++pl) {
     float* dx = din + static_cast<size_t>(pl) * din_stride;
-    const float* o = out + static_cast<size_t>(pl) * Ho * Wo;
-    const int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
+    const float* o = out + static_cast<size_t>(pl) * HW;
+    const int* ar = arg + static_cast<size_t>(pl) * HW;
     const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
-    if (by_halves(Wo)) {
-      Halves h{W, Wo};
-      const int n = Ho * Wo;
-      int q = 0;
-      for (; q + VL <= n; q += VL) {
-        const int b0 = h.next(), b1 = h.next();
-        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, 2 * VL, dx + b0, dx + b1);
-      }
-      if (q < n) {
-        const int b0 = h.next();
-        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, VL, dx + b0, dx + b0 + VL);
-      }
+    if (by_halves(Wo)) {  // dout planes apart: plane by plane
+      walk_halves(Halves{W, Wo, Ho, 0}, HW, [&](size_t q, size_t b0, size_t b1, int n) {
+        pool2_bwd_vec<kRelu>(dy + q, o + q, ar + q, W, n, dx + b0, dx + b1);
+      });
       continue;
     }
     // (Masked tails here: the last chunk moved back, as the forward does,

@@ -22,10 +22,10 @@
 
 namespace handgrad::kernels::HG_NS {
 
-constexpr int kAB = 4;                    // correlation tile: rows (channels)
-constexpr int kPB = kRegs == 32 ? 6 : 3;  // correlation tile: vectors per row
-constexpr int kWO = 4;                    // dweight tile: output channels
-constexpr int kWT = kRegs == 32 ? 6 : 3;  // dweight tile: taps (c, i, j)
+constexpr int kAB = 4;                               // correlation tile: rows (channels)
+constexpr int kPB = kRegs == 32 ? 6 : kFma ? 3 : 2;  // correlation tile: vectors per row
+constexpr int kWO = 4;                               // dweight tile: output channels
+constexpr int kWT = kRegs == 32 ? 6 : 3;             // dweight tile: taps (c, i, j)
 
 inline int vecs(int m) {
   return (m + VL - 1) / VL;

@@ -9,8 +9,8 @@
 
 namespace handgrad::kernels::HG_NS {
 
-constexpr int kGM = kRegs == 32 ? 6 : 4;  // GEMM tile: rows of C
-constexpr int kGN = kRegs == 32 ? 4 : 3;  // GEMM tile: vectors per row
+constexpr int kGM = kRegs == 32 ? 6 : 4;             // GEMM tile: rows of C
+constexpr int kGN = kRegs == 32 ? 4 : kFma ? 3 : 2;  // GEMM tile: vectors per row
 
 // C[m][n0 .. n0 + NB*VL) for m in [m0, m0+MB); with kPartial the last vector
 // holds `last` valid lanes (a template flag, so that full tiles' loads
@@ -21,7 +21,7 @@ inline void gemm_tile_impl(int K, const float* a, int am, int ak, const float* b
                            int last) {
   V acc[MB][NB];
   auto ld = [&](const float* p, int k) {
-    return (kPartial && k == NB - 1) ? load_n(p, last) : load(p);
+    return (kPartial && k == NB - 1 && last < VL) ? load_n(p, last) : load(p);
   };
   for (int m = 0; m < MB; ++m) {
     for (int k = 0; k < NB; ++k) {
@@ -42,7 +42,7 @@ inline void gemm_tile_impl(int K, const float* a, int am, int ak, const float* b
   for (int m = 0; m < MB; ++m) {
     float* cr = c + static_cast<size_t>(m0 + m) * ldc + n0;
     for (int k = 0; k < NB; ++k) {
-      if (kPartial && k == NB - 1) {
+      if (kPartial && k == NB - 1 && last < VL) {
         store_n(cr + k * VL, acc[m][k], last);
       } else {
         store(cr + k * VL, acc[m][k]);
@@ -55,7 +55,8 @@ template <int MB, int NB>
 inline void gemm_tile(int K, const float* a, int am, int ak, const float* b, int ldb,
                       const float* bias, float* c, int ldc, bool accumulate, int m0, int n0,
                       int last) {
-  if (last < VL) {
+  // (SSE2's code came out 16% longer with two variants: one, testing.)
+  if (!kFma || last < VL) {
     return gemm_tile_impl<MB, NB, true>(K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m0, n0,
                                         last);
   }
@@ -75,20 +76,20 @@ inline void gemm_ntail(int r, int K, const float* a, int am, int ak, const float
 template <int MB, int GN>
 inline void gemm_rows(int N, int K, const float* a, int am, int ak, const float* b, int ldb,
                       const float* bias, float* c, int ldc, bool acc, int m0) {
-  const int nvec = (N + VL - 1) / VL, rem = N % VL;
-  // Tiles of GN vectors; the last GN + 1 go as two tiles rather than a
-  // one-vector tile (which loads almost as much as it multiplies).
-  for (int k = 0; k < nvec;) {
+  const int nvec = (N + VL - 1) / VL, nfull = N / VL, rem = N % VL;
+  // Full tiles of GN vectors (a literal VL: their loads compile without
+  // masks); with GN >= 3 the last GN + 1 vectors go as two tiles rather
+  // than leave a one-vector tile (which loads almost as much as it
+  // multiplies).
+  int k = 0;
+  for (; k + GN <= nfull && !(GN >= 3 && nvec - k == GN + 1); k += GN) {
+    gemm_tile<MB, GN>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, VL);
+  }
+  while (k < nvec) {
     const int left = nvec - k;
-    const int take = left == GN + 1 ? (GN + 1) / 2 : std::min(left, GN);
-    // (A literal VL for full tiles, so that their loads compile without masks.)
-    if (rem && take == left) {
-      gemm_ntail<MB, GN>(take, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, rem);
-    } else if (take == GN) {
-      gemm_tile<MB, GN>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, VL);
-    } else {
-      gemm_ntail<MB, GN - 1>(take, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, VL);
-    }
+    const int take = GN >= 3 && left == GN + 1 ? (GN + 1) / 2 : std::min(left, GN);
+    const int last = rem && take == left ? rem : VL;
+    gemm_ntail<MB, GN>(take, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, last);
     k += take;
   }
 }

@@ -13,15 +13,14 @@
 #include <vector>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
-#include "handgrad/fast_net.h"
-#include "handgrad/flops.h"
-#include "handgrad/kernels.h"
-#include "handgrad/layers.h"
-#include "handgrad/optim.h"
-#include "handgrad/step.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/flops.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/step_runner.h"
+#include "kernels/kernels.h"
+#include "model/plan.h"
 
 namespace handgrad::cli {
 namespace {
@@ -99,125 +98,159 @@ int run_peak(const Opts& o) {
   return 0;
 }
 
+// Synthetic data, in memory: 32 batches cycled.
+struct Data {
+  static constexpr int kBatches = 32;
+  std::vector<float> x;
+  std::vector<int> y;
+  Data(const Network<float>& net, int B) {
+    x.resize(numel(net.input_dims()) * B * kBatches);
+    y.resize(static_cast<size_t>(B) * kBatches);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (auto& v : x) v = u(rng);
+    for (auto& v : y) v = static_cast<int>(rng() % net.num_classes());
+  }
+};
+
+struct Rates {
+  long steps = 0;                   // per repetition
+  std::vector<double> wall, cpu;    // samples per wall second; per (CPU seconds / threads)
+};
+
+// Training steps (forward, backward, SGD) timed in repetitions after a
+// warm-up that also sizes every buffer. cpu rates: what a loaded machine
+// disturbs less; on one thread, what the wall rate would be with the core
+// to ourselves.
+Rates time_steps(Network<float>& net, const Data& d, const Opts& o) {
+  const int B = o.batch;
+  const size_t per = numel(net.input_dims());
+  StepRunner runner(net, o.threads);
+  SgdOptions so;
+  so.lr = 0.01;
+  so.momentum = 0.9;
+  Sgd<float> opt(net.num_params(), so, runner.kernels());
+  long step_no = 0;
+  auto step = [&] {
+    const size_t b = static_cast<size_t>(step_no++ % Data::kBatches);
+    runner.loss_and_grad(d.x.data() + b * per * B, d.y.data() + b * B, B);
+    opt.step(net.params(), runner.grads());
+  };
+  Rates r;
+  r.steps = o.steps;
+  const double t0 = now();
+  long n = 0;
+  while (n < 5 || now() - t0 < 0.2) {
+    step();
+    ++n;
+  }
+  if (r.steps == 0) r.steps = std::max(10L, static_cast<long>(n / (now() - t0) * o.seconds));
+  for (int rep = 0; rep < o.reps; ++rep) {
+    const double w0 = now(), c0 = cpu_now();
+    for (long s = 0; s < r.steps; ++s) step();
+    r.wall.push_back(static_cast<double>(r.steps) * B / (now() - w0));
+    r.cpu.push_back(static_cast<double>(r.steps) * B * o.threads / (cpu_now() - c0));
+  }
+  return r;
+}
+
+struct OpTime {
+  std::string name;
+  double fwd_us, bwd_us;
+};
+
+// Per-op breakdown: one thread, the whole batch, the plan the runner uses.
+std::vector<OpTime> profile_ops(const Network<float>& net, const Data& d, int B, long steps) {
+  const Plan<float> plan(net, PlanOptions{.kernels = fast_kernels()});
+  const size_t per = numel(net.input_dims()), nops = plan.ops().size();
+  Workspace<float> ws;
+  Plan<float>::Times times{std::vector<double>(nops), std::vector<double>(nops)};
+  std::vector<float> g(net.num_params());
+  for (long s = -3; s < steps; ++s) {
+    const size_t b = static_cast<size_t>(s + 3) % Data::kBatches;
+    std::fill(g.begin(), g.end(), 0.0f);
+    plan.loss_and_grad(net.params(), const_cast<float*>(net.buffers()), d.x.data() + b * per * B,
+                       d.y.data() + b * B, B, B, RunInfo{}, ws, g.data(), nullptr,
+                       s >= 0 ? &times : nullptr);
+  }
+  std::vector<OpTime> out;
+  for (size_t i = 0; i < nops; ++i) {
+    out.push_back({plan.ops()[i]->name, times.fwd[i] / steps * 1e6, times.bwd[i] / steps * 1e6});
+  }
+  return out;
+}
+
+void print_json(const NetSpec& spec, const Network<float>& net, const Opts& o, const Rates& r,
+                const std::vector<OpTime>& ops) {
+  const auto [ff, fb] = flops_per_sample(net);
+  const double sps = median(r.wall), cpu_sps = median(r.cpu);
+  nlohmann::json jops = nlohmann::json::array();
+  for (const auto& op : ops) {
+    jops.push_back({{"op", op.name}, {"fwd_us", op.fwd_us}, {"bwd_us", op.bwd_us}});
+  }
+  nlohmann::json j = {{"preset", spec.label},
+                      {"arch", net.arch()},
+                      {"batch", o.batch},
+                      {"threads", o.threads},
+                      {"kernel_path", kernel_path()},
+                      {"samples_per_s", sps},
+                      {"samples_per_cpu_s", cpu_sps},
+                      {"gflops_cpu", cpu_sps * (ff + fb) / 1e9},
+                      {"reps", r.wall},
+                      {"steps_per_rep", r.steps},
+                      {"mflop_per_sample", (ff + fb) / 1e6},
+                      {"mflop_fwd", ff / 1e6},
+                      {"mflop_bwd", fb / 1e6},
+                      {"gflops", sps * (ff + fb) / 1e9},
+                      {"ops", jops}};
+  std::printf("%s\n", j.dump().c_str());
+}
+
+void print_text(const NetSpec& spec, const Network<float>& net, const Opts& o, const Rates& r,
+                const std::vector<OpTime>& ops) {
+  const auto [ff, fb] = flops_per_sample(net);
+  const double sps = median(r.wall);
+  std::printf("bench: %s (%s) on %s, batch %d, %d thread(s), kernels %s\n", spec.label.c_str(),
+              net.arch().c_str(), dims_str(net.input_dims()).c_str(), o.batch, o.threads,
+              kernel_path());
+  std::printf(
+      "training throughput: %.0f samples/s  (median of %d x %ld steps; min %.0f, max "
+      "%.0f)\n",
+      sps, o.reps, r.steps, *std::min_element(r.wall.begin(), r.wall.end()),
+      *std::max_element(r.wall.begin(), r.wall.end()));
+  std::printf("per CPU time: %.0f samples/s  (process CPU seconds / threads; robust to load)\n",
+              median(r.cpu));
+  std::printf("work: %.3f MFLOP/sample (forward %.3f, backward %.3f) -> %.1f GFLOP/s\n",
+              (ff + fb) / 1e6, ff / 1e6, fb / 1e6, sps * (ff + fb) / 1e9);
+  std::printf("\nper op, 1 thread, batch %d (CPU us per step):\n%-28s %9s %9s\n", o.batch, "op",
+              "forward", "backward");
+  double tf = 0, tb = 0;
+  for (const auto& op : ops) {
+    tf += op.fwd_us;
+    tb += op.bwd_us;
+    std::printf("%-28s %9.2f %9.2f\n", op.name.c_str(), op.fwd_us, op.bwd_us);
+  }
+  std::printf("%-28s %9.2f %9.2f\n", "total", tf, tb);
+}
+
 int run(const Opts& o) {
-  if (!o.kernels.empty()) set_kernel_path(o.kernels.c_str());
+  if (!o.kernels.empty()) set_kernel_path(o.kernels);
   if (o.threads < 1) throw UsageError("--threads: must be >= 1");
   if (o.peak) return run_peak(o);
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
   if (o.reps < 1) throw UsageError("--reps: must be >= 1");
   if (o.steps < 0) throw UsageError("--steps: must be >= 0");
-  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
-  const std::string name = !o.arch.empty() ? "custom" : o.preset.empty() ? "seed-cnn" : o.preset;
-  Network<float> net(arch, input);
+  const NetSpec spec = resolve_net(o.preset, o.arch, o.input);
+  Network<float> net(spec.arch, spec.input);
   net.init(1);
-  const int B = o.batch, classes = net.num_classes();
-  const size_t per = numel(input);
-  // Synthetic data, in memory: 32 batches cycled.
-  const int nb = 32;
-  std::vector<float> x(per * B * nb);
-  std::vector<int> y(static_cast<size_t>(B) * nb);
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  for (auto& v : x) v = u(rng);
-  for (auto& v : y) v = static_cast<int>(rng() % classes);
-
-  StepRunner runner(net, o.threads);
-  SgdOptions so;
-  so.lr = 0.01;
-  so.momentum = 0.9;
-  Sgd<float> opt(net.num_params(), so);
-  long step_no = 0;
-  auto step = [&] {
-    const size_t b = static_cast<size_t>(step_no++ % nb);
-    runner.loss_and_grad(x.data() + b * per * B, y.data() + b * B, B);
-    opt.step(net.params(), runner.grads());
-  };
-  // Warm-up (also sizes every buffer), then pick steps per repetition.
-  long steps = o.steps;
-  {
-    const double t0 = now();
-    long n = 0;
-    while (n < 5 || now() - t0 < 0.2) {
-      step();
-      ++n;
-    }
-    if (steps == 0) steps = std::max(10L, static_cast<long>(n / (now() - t0) * o.seconds));
-  }
-  // rates: samples per wall second. cpu_rates: samples per (process CPU
-  // seconds / threads), which a loaded machine disturbs less: on one thread
-  // it is what the wall rate would be with the core to ourselves.
-  std::vector<double> rates, cpu_rates;
-  for (int r = 0; r < o.reps; ++r) {
-    const double t0 = now(), c0 = cpu_now();
-    for (long s = 0; s < steps; ++s) step();
-    rates.push_back(static_cast<double>(steps) * B / (now() - t0));
-    cpu_rates.push_back(static_cast<double>(steps) * B * o.threads / (cpu_now() - c0));
-  }
-  const double sps = median(rates), cpu_sps = median(cpu_rates);
-
-  // Per-op breakdown: one thread, the whole batch, the same kernels.
-  FastNet fast(net, fast_kernels());
-  FastNet::Workspace ws;
-  FastNet::Times times{std::vector<double>(fast.ops().size()),
-                       std::vector<double>(fast.ops().size())};
-  std::vector<float> g(net.num_params());
-  const long prof_steps = std::max(10L, steps / 4);
-  for (long s = -3; s < prof_steps; ++s) {
-    const size_t b = static_cast<size_t>(s + 3) % nb;
-    fast.prepare(net.params());
-    std::fill(g.begin(), g.end(), 0.0f);
-    fast.loss_and_grad(net.params(), x.data() + b * per * B, y.data() + b * B, B, B, ws, g.data(),
-                       s >= 0 ? &times : nullptr);
-  }
-  const auto [ff, fb] = flops_per_sample(net);
-  const double gflops = sps * (ff + fb) / 1e9;
-
+  const Data d(net, o.batch);
+  const Rates r = time_steps(net, d, o);
+  const auto ops = profile_ops(net, d, o.batch, std::max(10L, r.steps / 4));
   if (o.json) {
-    nlohmann::json ops = nlohmann::json::array();
-    for (size_t i = 0; i < fast.ops().size(); ++i) {
-      ops.push_back({{"op", fast.ops()[i].name},
-                     {"fwd_us", times.fwd[i] / prof_steps * 1e6},
-                     {"bwd_us", times.bwd[i] / prof_steps * 1e6}});
-    }
-    nlohmann::json j = {{"preset", name},
-                        {"arch", net.arch()},
-                        {"batch", B},
-                        {"threads", o.threads},
-                        {"kernel_path", kernel_path()},
-                        {"samples_per_s", sps},
-                        {"samples_per_cpu_s", cpu_sps},
-                        {"gflops_cpu", cpu_sps * (ff + fb) / 1e9},
-                        {"reps", rates},
-                        {"steps_per_rep", steps},
-                        {"mflop_per_sample", (ff + fb) / 1e6},
-                        {"mflop_fwd", ff / 1e6},
-                        {"mflop_bwd", fb / 1e6},
-                        {"gflops", gflops},
-                        {"ops", ops}};
-    std::printf("%s\n", j.dump().c_str());
-    return 0;
+    print_json(spec, net, o, r, ops);
+  } else {
+    print_text(spec, net, o, r, ops);
   }
-  std::printf("bench: %s (%s) on %s, batch %d, %d thread(s), kernels %s\n", name.c_str(),
-              net.arch().c_str(), dims_str(input).c_str(), B, o.threads, kernel_path());
-  std::printf(
-      "training throughput: %.0f samples/s  (median of %d x %ld steps; min %.0f, max "
-      "%.0f)\n",
-      sps, o.reps, steps, *std::min_element(rates.begin(), rates.end()),
-      *std::max_element(rates.begin(), rates.end()));
-  std::printf("per CPU time: %.0f samples/s  (process CPU seconds / threads; robust to load)\n",
-              cpu_sps);
-  std::printf("work: %.3f MFLOP/sample (forward %.3f, backward %.3f) -> %.1f GFLOP/s\n",
-              (ff + fb) / 1e6, ff / 1e6, fb / 1e6, gflops);
-  std::printf("\nper op, 1 thread, batch %d (CPU us per step):\n%-28s %9s %9s\n", B, "op",
-              "forward", "backward");
-  double tf = 0, tb = 0;
-  for (size_t i = 0; i < fast.ops().size(); ++i) {
-    const double f = times.fwd[i] / prof_steps * 1e6, b = times.bwd[i] / prof_steps * 1e6;
-    tf += f;
-    tb += b;
-    std::printf("%-28s %9.2f %9.2f\n", fast.ops()[i].name.c_str(), f, b);
-  }
-  std::printf("%-28s %9.2f %9.2f\n", "total", tf, tb);
   return 0;
 }
 

@@ -6,13 +6,12 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/boundary_plot.h"
-#include "handgrad/error.h"
-#include "handgrad/model_proba.h"
-#include "handgrad/points_source.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/trainer.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/model_proba.h"
+#include "handgrad/data/points_source.h"
+#include "handgrad/model/model_file.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
 namespace {
@@ -37,7 +36,7 @@ int run(Opts o, bool data_given) {
     }
   }
   const TrainTest tt = load_points(o.data, m.net.num_classes());
-  const ProbaFn proba = network_proba(m.net, standardizer_from_metadata(m.metadata, o.model));
+  const ProbaFn proba = network_proba(m.net);
   BoundaryPlot p;
   const std::string model_name = std::filesystem::path(o.model).filename().string();
   p.title = o.title.empty() ? model_name + " on " + o.data.data : o.title;
@@ -47,7 +46,7 @@ int run(Opts o, bool data_given) {
   const double acc = write_boundary_plot(o.out, p, proba);
   std::printf(
       "test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
-      m.metadata.count("standardize") ? " (inputs standardised as stored in the model)" : "",
+      m.net.input_norm().empty() ? "" : " (inputs standardised as stored in the model)",
       o.out.c_str());
   return 0;
 }

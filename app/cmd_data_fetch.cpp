@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/error.h"
-#include "handgrad/fetch.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/fetch.h"
 
 namespace handgrad::cli {
 namespace {

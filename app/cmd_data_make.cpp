@@ -3,9 +3,9 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/csv.h"
-#include "handgrad/error.h"
-#include "handgrad/generators.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad::cli {
 namespace {

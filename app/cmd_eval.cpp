@@ -1,16 +1,17 @@
 // handgrad eval: a saved model's accuracy, loss and confusion matrix on a
 // test set (by default the data it was trained on, from its metadata).
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/cpu.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/trainer.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/model/model_file.h"
+#include "handgrad/train/step_runner.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
 namespace {
@@ -19,9 +20,34 @@ struct Opts {
   std::string model;
   DataArgs data;
   CLI::Option* data_opt = nullptr;
+  std::string logits;
   int threads = 0, test_limit = 0;
   bool json = false;
 };
+
+// --logits FILE: the raw test inputs (the network applies its own input
+// step, as an exported ONNX model does), the labels and the logits, so
+// that another runtime can be compared number for number.
+//   input (n, input_dims), label (n) as float, logits (n, classes)
+void write_logits(const std::string& path, StepRunner& runner, const LoadedModel& m,
+                  const Dataset& raw) {
+  const size_t n = static_cast<size_t>(raw.size()), f = raw.sample_size();
+  const int k = m.net.num_classes();
+  std::vector<float> logits(n * static_cast<size_t>(k));
+  for (size_t i = 0; i < n; i += 500) {
+    const int b = static_cast<int>(std::min<size_t>(500, n - i));
+    runner.predict(raw.x.data() + i * f, b, logits.data() + i * static_cast<size_t>(k));
+  }
+  SafeTensors st;
+  st.metadata = {{"data", raw.name}, {"arch", m.net.arch()}};
+  Dims in{static_cast<int>(n)};
+  for (int d : m.net.input_dims()) in.push_back(d);
+  st.tensors.push_back({"input", in, raw.x});
+  st.tensors.push_back(
+      {"label", {static_cast<int>(n)}, std::vector<float>(raw.y.begin(), raw.y.end())});
+  st.tensors.push_back({"logits", {static_cast<int>(n), k}, std::move(logits)});
+  write_safetensors(path, st);
+}
 
 int run(const Opts& o) {
   LoadedModel m = load_model(o.model);
@@ -43,16 +69,9 @@ int run(const Opts& o) {
     test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
   }
   check_data_fits(m.net, test, o.model + " on " + test.name);
-  const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
-  if (!st.empty()) {
-    if (st.mean.size() != test.sample_size()) {
-      throw Error(o.model + ": its standardisation has " + std::to_string(st.mean.size()) +
-                  " features but the data has " + std::to_string(test.sample_size()));
-    }
-    st.apply(test.x.data(), static_cast<size_t>(test.size()));
-  }
   StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
   const EvalResult r = evaluate(runner, m.net, test);
+  if (!o.logits.empty()) write_logits(o.logits, runner, m, test);
   long correct = 0;
   for (size_t i = 0; i < r.confusion.size(); ++i) correct += r.confusion[i][i];
   std::printf("%s on %s: test accuracy %.4f (%ld/%d), test loss %.4f\n", o.model.c_str(),
@@ -76,6 +95,8 @@ const Register reg{
        sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples");
        sub.add_option("--threads", o->threads, "worker threads");
        sub.add_flag("--json", o->json, "JSON summary as the last line");
+       sub.add_option("--logits", o->logits,
+                      "also write the raw test inputs, labels and logits (safetensors)");
        return [o] { return run(*o); };
      }}};
 

@@ -3,9 +3,9 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/gradcheck.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/gradcheck.h"
 
 namespace handgrad::cli {
 namespace {
@@ -18,7 +18,7 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
+  const auto [arch, input, label] = resolve_net(o.preset, o.arch, o.input);
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
   const GradReport r = gradcheck_network(arch, input, o.batch, o.seed, o.max_checks);
   std::printf("gradcheck: %s on input %s, batch %d, float64 central differences (h=1e-6)\n",

@@ -3,7 +3,9 @@
 #include <thread>
 
 #include "command.h"
-#include "handgrad/cpu.h"
+#include "handgrad/core/cpu.h"
+#include "handgrad/kernels/path.h"
+#include "handgrad/export/onnx.h"
 
 namespace handgrad::cli {
 namespace {
@@ -16,6 +18,7 @@ int run() {
   std::printf("kernel path: %s\n", kernel_path());
   std::printf("threads: %u hardware (default for training: %d)\n",
               std::thread::hardware_concurrency(), default_threads());
+  std::printf("onnx export: %s\n", onnx_export_info().c_str());
   return 0;
 }
 

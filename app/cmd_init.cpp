@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/network.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/network.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad::cli {
 namespace {
@@ -18,7 +18,7 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  const auto [arch, input] = resolve_net(o.preset, o.arch, o.input);
+  const auto [arch, input, label] = resolve_net(o.preset, o.arch, o.input);
   const Init scheme = parse_init(o.scheme);
   Network<float> net(arch, input);
   net.num_classes();  // a model must end flat: fail here, not in a later command

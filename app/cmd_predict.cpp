@@ -5,12 +5,11 @@
 #include <numeric>
 
 #include "command.h"
-#include "handgrad/error.h"
-#include "handgrad/image.h"
-#include "handgrad/loss.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "handgrad/pictures/image.h"
+#include "handgrad/layers/loss.h"
+#include "handgrad/model/model_file.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad::cli {
 namespace {
@@ -44,7 +43,6 @@ int run(const Opts& o) {
     throw UsageError(o.model + ": the model takes inputs of shape " + dims_str(in) +
                      ", not 1xHxW grayscale images");
   }
-  const Standardizer st = standardizer_from_metadata(m.metadata, o.model);
   const int k = m.net.num_classes(), top = std::min(o.top, k);
   StepRunner runner(m.net, 1);
   nlohmann::json all = nlohmann::json::array();
@@ -52,7 +50,6 @@ int run(const Opts& o) {
   for (const auto& path : o.images) {
     const GrayImage img = read_gray_image(path);
     std::vector<float> x = to_model_input(img, in[1], in[2], o.invert, fit);  // (1, H, W)
-    if (!st.empty()) st.apply(x.data(), 1);
     runner.predict(x.data(), 1, logits.data());
     softmax<float>(logits.data(), 1, k, probs.data());
     std::vector<int> order(static_cast<size_t>(k));

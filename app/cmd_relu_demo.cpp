@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "command.h"
-#include "handgrad/error.h"
-#include "handgrad/relu_demo.h"
-#include "handgrad/relu_demo_plot.h"
+#include "handgrad/core/error.h"
+#include "handgrad/demo/relu_demo.h"
+#include "handgrad/demo/relu_demo_plot.h"
 
 namespace handgrad::cli {
 namespace {

@@ -7,9 +7,9 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/trainer.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/train/trainer.h"
 #include "preset_flags.h"
 
 namespace handgrad::cli {

@@ -2,7 +2,7 @@
 // The --data family of flags, shared by train, eval (and boundary).
 #include <CLI/CLI.hpp>
 
-#include "handgrad/data_source.h"
+#include "handgrad/data/data_source.h"
 
 namespace handgrad::cli {
 

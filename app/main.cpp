@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "command.h"
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad::cli {
 std::vector<Command>& commands() {
@@ -33,6 +33,15 @@ std::string one_line(const char* msg) {
     }
   }
   return out;
+}
+
+// A library error names the setting; the command line names the flag.
+std::string message(const Error& e) {
+  const auto* f = dynamic_cast<const FieldError*>(&e);
+  if (!f) return one_line(e.what());
+  std::string flag = f->field();
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return "--" + flag + ": " + one_line(e.what());
 }
 
 std::string parent_help(const std::string& name) {
@@ -81,13 +90,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "handgrad: error: %s (see --help)\n", cli::one_line(e.what()).c_str());
     return kExitUsage;
   } catch (const Error& e) {
-    std::fprintf(stderr, "handgrad: error: %s\n", cli::one_line(e.what()).c_str());
+    std::fprintf(stderr, "handgrad: error: %s\n", cli::message(e).c_str());
     return e.exit_code();
   }
   try {
     return run ? run() : kExitUsage;
   } catch (const Error& e) {
-    std::fprintf(stderr, "handgrad: error: %s\n", cli::one_line(e.what()).c_str());
+    std::fprintf(stderr, "handgrad: error: %s\n", cli::message(e).c_str());
     return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "handgrad: error: out of memory\n");

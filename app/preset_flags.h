@@ -3,9 +3,9 @@
 // user did not type; typed flags always win.
 #include <CLI/CLI.hpp>
 
-#include "handgrad/error.h"
-#include "handgrad/preset_defaults.h"
-#include "handgrad/trainer.h"
+#include "handgrad/core/error.h"
+#include "handgrad/train/preset_defaults.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad::cli {
 

@@ -2,7 +2,7 @@
 // every SIMD level this CPU runs. Counters: FLOP/s (2 per multiply-add) and,
 // for data movement kernels, bytes/s.
 //   build/bench/handgrad_kernels --benchmark_filter=conv
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 
 #include <benchmark/benchmark.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/tensor.h"
+#include "handgrad/core/tensor.h"
 
 namespace handgrad {
 namespace {

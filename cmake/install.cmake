@@ -15,6 +15,7 @@ install(EXPORT handgradTargets NAMESPACE handgrad::
 
 # The static library's own dependencies must be found again by its users.
 set(HANDGRAD_NEEDS_CURL ${CURL_FOUND})
+set(HANDGRAD_NEEDS_ONNX ${HANDGRAD_HAVE_ONNX})
 configure_package_config_file(cmake/handgradConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/handgradConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/handgrad)

@@ -8,17 +8,17 @@
 #include <cstdlib>
 #include <vector>
 
-#include "handgrad/dataset.h"
-#include "handgrad/error.h"
-#include "handgrad/evaluate.h"
-#include "handgrad/generators.h"
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/rng.h"
-#include "handgrad/safetensors.h"
-#include "handgrad/standardize.h"
-#include "handgrad/step.h"
-#include "handgrad/trainer.h"  // clip_grad_norm
+#include "handgrad/core/error.h"
+#include "handgrad/core/rng.h"
+#include "handgrad/data/dataset.h"
+#include "handgrad/data/generators.h"
+#include "handgrad/data/standardize.h"
+#include "handgrad/model/model_file.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/evaluate.h"
+#include "handgrad/train/step_runner.h"
+#include "handgrad/train/trainer.h"  // clip_grad_norm
 
 int main(int argc, char** argv) try {
   using namespace handgrad;
@@ -29,13 +29,6 @@ int main(int argc, char** argv) try {
   GenOptions g;
   g.n = 1000;
   TrainTest data = split_train_test(generate("moons", g), 0.2, /*seed=*/0);
-  // Zero mean, unit variance per feature, fitted on the training points.
-  // With this and the clipping below the seed's lr 0.1 trains reliably;
-  // without them this seed's net dies at chance (docs/part2.md).
-  const Standardizer st = fit_standardizer(data.train);
-  st.apply(data.train.x.data(), static_cast<size_t>(data.train.size()));
-  st.apply(data.test.x.data(), static_cast<size_t>(data.test.size()));
-
   // 2 -> 8 -> 16 -> 32 -> 16 -> 8 -> 2, ReLU between; shapes are inferred
   // from the input (2) and checked: a bad string throws naming the layer.
   Network<float> net(
@@ -43,6 +36,11 @@ int main(int argc, char** argv) try {
       "relu linear(2)",
       {2});
   net.init(/*seed=*/0, Init::he);
+  // The network's input step: zero mean, unit variance per feature, fitted
+  // on the training points; every forward pass applies it to raw points.
+  // With this and the clipping below the seed's lr 0.1 trains reliably;
+  // without them this seed's net dies at chance (docs/part2.md).
+  net.set_input_norm(fit_standardizer(data.train));
 
   StepRunner runner(net, /*threads=*/1);  // forward + hand-written backward
   SgdOptions o;
@@ -71,9 +69,9 @@ int main(int argc, char** argv) try {
                   loss_sum / steps, r.loss, r.accuracy);
     }
   }
-  // With the standardisation in its metadata, `handgrad eval|boundary
-  // --model moons_loop.safetensors` apply it as they read the model.
-  save_model("moons_loop.safetensors", net, {{"standardize", st.to_json()}});
+  // The input step is saved with the model: `handgrad eval|boundary --model
+  // moons_loop.safetensors` apply it as they read the model.
+  save_model("moons_loop.safetensors", net);
   std::printf("model: moons_loop.safetensors\n");
   return 0;
 } catch (const handgrad::Error& e) {  // bad data, shapes or files: one line

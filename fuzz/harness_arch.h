@@ -3,17 +3,18 @@
 // test that replays every input it ever crashed on (tests/fuzz/fuzz_arch/).
 // Input "SHAPE|ARCH" (SHAPE as for --input, e.g. "1x28x28"; without '|' the
 // whole input is ARCH on 1x28x28). Small networks also run one forward and
-// backward pass, so a shape that construction accepts but a kernel indexes
-// wrongly shows up under ASan.
+// backward pass, on the reference layers and on the fast plan, so a shape
+// that construction accepts but a kernel indexes wrongly shows up under ASan.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/network.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/arch.h"
+#include "handgrad/model/network.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad::fuzz {
 
@@ -40,6 +41,9 @@ inline void run_arch(const uint8_t* data, size_t size) {
     int label = k - 1;
     Workspace<float> ws;
     net.loss_and_grad(x.data(), &label, 1, 1, ws, grads.data(), dx.data());
+    // The fast plan too: its lowerings and fusions see the same shapes.
+    StepRunner fast(net, 1);
+    fast.loss_and_grad(x.data(), &label, 1);
   } catch (const Error&) {
     // A clear refusal is the expected outcome for bad input.
   }

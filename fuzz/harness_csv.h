@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "handgrad/csv.h"
-#include "handgrad/error.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad::fuzz {
 

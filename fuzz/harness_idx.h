@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "handgrad/error.h"
-#include "handgrad/idx.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/idx.h"
 #include "memfile.h"
 
 namespace handgrad::fuzz {

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "handgrad/error.h"
-#include "handgrad/image.h"
+#include "handgrad/core/error.h"
+#include "handgrad/pictures/image.h"
 #include "memfile.h"
 
 namespace handgrad::fuzz {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/core/error.h"
+#include "handgrad/model/model_file.h"
 #include "memfile.h"
 
 namespace handgrad::fuzz {

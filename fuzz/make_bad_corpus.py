@@ -27,7 +27,8 @@ rows = []  # (path, command, names)
 # What each error must say about the problem, beyond naming the file.
 PROBLEM = {
     "arch/unbalanced-open.arch": "in arguments", "arch/unbalanced-close.arch": "unexpected ')'",
-    "arch/nested-parens.arch": "expected an integer", "arch/non-integer-arg.arch": "'.'",
+    "arch/nested-parens.arch": "expected a number",
+    "arch/non-integer-arg.arch": "must be an integer, got 1.5",
     "arch/negative-arg.arch": "positive", "arch/zero-arg.arch": "positive",
     "arch/unknown-layer.arch": "unknown layer", "arch/too-many-args.arch": "argument",
     "arch/kernel-too-large.arch": "larger than", "arch/linear-on-image.arch": "flat input",

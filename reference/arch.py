@@ -1,23 +1,24 @@
 """A handgrad architecture string -> the same torch nn.Sequential.
 
-Grammar (as src/model/arch.cpp): layers separated by spaces,
-  conv(out,k[,stride[,pad]])  relu  maxpool(k[,stride])  flatten  linear(out)  identity
-Parameter names equal handgrad's because both are nn.Sequential state_dict
-names: "<layer index>.weight", "<layer index>.bias".
+There is no second list of layers here: `handgrad layers --json --arch A --input D`
+describes the configured network, each layer with its torch.nn module as a Python
+expression over `nn` (the layer's own `torch()` in src/layers/<name>.cpp), and this
+builds nn.Sequential from exactly those. Parameter names equal handgrad's because
+both are nn.Sequential state_dict names: "<layer index>.weight", "<layer index>.bias".
+
+The handgrad binary is $HANDGRAD_BIN, else build/handgrad beside this folder.
 """
-import re
+import json
+import os
+import subprocess
 
 import torch.nn as nn
 
-PRESETS = {
-    "seed-cnn": ("conv(4,5) relu maxpool(2) conv(8,5) relu maxpool(2) flatten linear(128) relu "
-                 "linear(10)", (1, 28, 28)),
-    "seed-mlp": ("flatten linear(128) relu linear(10)", (1, 28, 28)),
-    "seed-2d": ("linear(8) relu linear(16) relu linear(32) relu linear(16) relu linear(8) relu "
-                "linear(2)", (2,)),
-}
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^)]*)\))?")
+
+def handgrad_bin():
+    return os.environ.get("HANDGRAD_BIN") or os.path.join(_HERE, "..", "build", "handgrad")
 
 
 def parse_dims(s):
@@ -25,67 +26,28 @@ def parse_dims(s):
     return tuple(int(p) for p in str(s).lower().split("x"))
 
 
-def parse_arch(arch):
-    """ "conv(4,5) relu" -> [("conv", [4, 5]), ("relu", [])]."""
-    out, pos = [], 0
-    arch = arch.strip()
-    while pos < len(arch):
-        m = _TOKEN.match(arch, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"architecture '{arch}': cannot parse at character {pos + 1}")
-        args = [int(a) for a in m.group(2).split(",") if a.strip()] if m.group(2) else []
-        out.append((m.group(1).lower(), args))
-        pos = m.end()
-        while pos < len(arch) and arch[pos].isspace():
-            pos += 1
-    if not out:
-        raise ValueError("architecture is empty")
-    return out
+def describe(arch_or_preset, input_dims=None):
+    """handgrad's own description of the network: {"arch", "input", "layers": [...]}."""
+    cmd = [handgrad_bin(), "layers", "--json"]
+    presets = [p for p in ("seed-cnn", "seed-mlp", "seed-2d") if p == arch_or_preset]
+    cmd += ["--preset", arch_or_preset] if presets else ["--arch", arch_or_preset]
+    if input_dims is not None:
+        cmd += ["--input", "x".join(str(d) for d in input_dims)]
+    elif not presets:
+        raise ValueError("an architecture string needs its input shape")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ValueError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
 
 
 def resolve(arch_or_preset, input_dims=None):
-    """A preset name or an architecture string -> (arch, input dims)."""
-    if arch_or_preset in PRESETS:
-        arch, dims = PRESETS[arch_or_preset]
-        return arch, tuple(input_dims) if input_dims else dims
-    if input_dims is None:
-        raise ValueError("an architecture string needs its input shape")
-    return arch_or_preset, tuple(input_dims)
+    """A preset name or an architecture string -> (canonical arch, input dims)."""
+    d = describe(arch_or_preset, input_dims)
+    return d["arch"], tuple(d["input"])
 
 
 def build(arch, input_dims):
-    """Returns nn.Sequential; in_channels / in_features follow from input_dims."""
-    dims = tuple(input_dims)
-    layers = []
-    for name, a in parse_arch(arch):
-        if name == "conv":
-            out, k = a[0], a[1]
-            stride = a[2] if len(a) > 2 else 1
-            pad = a[3] if len(a) > 3 else 0
-            c, h, w = dims
-            layers.append(nn.Conv2d(c, out, k, stride=stride, padding=pad))
-            dims = (out, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1)
-        elif name == "maxpool":
-            k = a[0]
-            stride = a[1] if len(a) > 1 else k
-            c, h, w = dims
-            layers.append(nn.MaxPool2d(k, stride=stride))
-            dims = (c, (h - k) // stride + 1, (w - k) // stride + 1)
-        elif name == "linear":
-            if len(dims) != 1:
-                raise ValueError(f"linear needs a flat input, got {dims}")
-            layers.append(nn.Linear(dims[0], a[0]))
-            dims = (a[0],)
-        elif name == "flatten":
-            layers.append(nn.Flatten())
-            n = 1
-            for d in dims:
-                n *= d
-            dims = (n,)
-        elif name == "relu":
-            layers.append(nn.ReLU())
-        elif name == "identity":
-            layers.append(nn.Identity())
-        else:
-            raise ValueError(f"unknown layer '{name}'")
-    return nn.Sequential(*layers)
+    """nn.Sequential of the layers handgrad builds for `arch` on `input_dims`."""
+    d = describe(arch, input_dims)
+    return nn.Sequential(*[eval(layer["torch"], {"nn": nn}) for layer in d["layers"]])  # noqa: S307

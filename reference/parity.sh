@@ -67,6 +67,7 @@ esac
 sgd=(--lr "$lr" --momentum "$momentum" --weight-decay "$wd")
 [[ -n "$nesterov" ]] && sgd+=(--nesterov)
 
+export HANDGRAD_BIN="$bin"  # reference/arch.py asks it for the layers
 "$bin" init "${model_flags[@]}" --init "$init" --seed "$seed" --out "$out/init.safetensors" >/dev/null
 "$py" "$here/batch_order.py" "${data_flags[@]:0:2}" --batch-size "$batch" --steps "$steps" \
   --seed "$seed" --out "$out/order.txt"

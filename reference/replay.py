@@ -73,6 +73,8 @@ def main():
     model.to(dtype)
 
     xtr, ytr, xte, yte = data_np.load(a.data, a.data_dir, a.test_data)
+    # Flat rows (a CSV) feed an image network in row-major (C, H, W) order, as in handgrad.
+    xtr, xte = xtr.reshape((len(xtr),) + tuple(dims)), xte.reshape((len(xte),) + tuple(dims))
     xtr, ytr = torch.from_numpy(xtr), torch.from_numpy(ytr)
     xt = torch.from_numpy(xte[:a.test_batch]).to(dtype)
     batches = read_batch_order(a.batch_order, len(ytr))

@@ -1,9 +1,9 @@
-#include "handgrad/cpu.h"
+// CPU features and the default thread count.
+#include "handgrad/core/cpu.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "handgrad/kernels.h"
 
 namespace handgrad {
 
@@ -16,11 +16,6 @@ std::string cpu_features() {
   if (__builtin_cpu_supports("sse4.2")) s += "sse4.2 ";
   if (!s.empty()) s.pop_back();
   return s.empty() ? "none detected" : s;
-}
-
-const char* kernel_path() {
-  const KernelTable* k = fast_kernels();
-  return k ? k->name : "reference";
 }
 
 int default_threads() {

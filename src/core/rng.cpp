@@ -1,9 +1,9 @@
-#include "handgrad/rng.h"
+#include "handgrad/core/rng.h"
 
 #include <cmath>
 #include <numbers>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

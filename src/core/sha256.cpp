@@ -1,13 +1,13 @@
 // SHA-256 as FIPS 180-4 section 6.2 writes it: 64-byte blocks, a 64-word
 // message schedule, 64 rounds.
-#include "handgrad/sha256.h"
+#include "handgrad/core/sha256.h"
 
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 namespace {

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 

@@ -1,8 +1,8 @@
-#include "handgrad/tensor.h"
+#include "handgrad/core/tensor.h"
 
 #include <charconv>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 
@@ -21,7 +21,7 @@ std::string dims_str(const Dims& d) {
   return s;
 }
 
-Dims parse_dims(const std::string& s, const std::string& what) {
+Dims parse_dims(const std::string& s, const std::string& field) {
   Dims d;
   const char* p = s.data();
   const char* end = p + s.size();
@@ -29,20 +29,21 @@ Dims parse_dims(const std::string& s, const std::string& what) {
     int v = 0;
     auto [q, ec] = std::from_chars(p, end, v);
     if (ec != std::errc() || v <= 0 || v > (1 << 20)) {
-      throw UsageError(what + ": '" + s +
-                       "' is not a shape like 1x28x28 or 2 (positive integers separated by 'x')");
+      throw FieldError(field, "'" + s +
+                                  "' is not a shape like 1x28x28 or 2 (positive integers "
+                                  "separated by 'x')");
     }
     d.push_back(v);
     p = q;
     if (p < end) {
       if (*p != 'x' || p + 1 == end) {
-        throw UsageError(what + ": '" + s + "' is not a shape like 1x28x28 or 2");
+        throw FieldError(field, "'" + s + "' is not a shape like 1x28x28 or 2");
       }
       ++p;
     }
   }
   if (d.empty() || (d.size() != 1 && d.size() != 3)) {
-    throw UsageError(what + ": '" + s + "' must be F (features) or CxHxW (an image)");
+    throw FieldError(field, "'" + s + "' must be F (features) or CxHxW (an image)");
   }
   return d;
 }

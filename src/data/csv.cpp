@@ -1,5 +1,5 @@
 // Reading labelled CSV files; every problem names the file and the line.
-#include "handgrad/csv.h"
+#include "handgrad/data/csv.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 namespace {

@@ -1,8 +1,8 @@
 // Writing labelled CSV files (the format read_csv reads).
 #include <cstdio>
 
-#include "handgrad/csv.h"
-#include "handgrad/io.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/files.h"
 
 namespace handgrad {
 

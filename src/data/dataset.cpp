@@ -1,4 +1,4 @@
-#include "handgrad/dataset.h"
+#include "handgrad/data/dataset.h"
 
 #include <algorithm>
 

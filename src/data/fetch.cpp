@@ -1,7 +1,7 @@
 // Fetching MNIST into the cache. Every file is written beside its final name
 // as "<name>.tmp.<pid>", hashed, and renamed only when its SHA-256 matches,
 // so an interrupted or corrupted download never looks like data.
-#include "handgrad/fetch.h"
+#include "handgrad/data/fetch.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 
 #include "core/subprocess.h"
 #include "data/download.h"
-#include "handgrad/error.h"
-#include "handgrad/io.h"
-#include "handgrad/sha256.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/core/sha256.h"
 
 namespace handgrad {
 namespace fs = std::filesystem;

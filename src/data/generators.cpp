@@ -1,11 +1,11 @@
-#include "handgrad/generators.h"
+#include "handgrad/data/generators.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "handgrad/error.h"
-#include "handgrad/rng.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/rng.h"
 
 namespace handgrad {
 namespace {
@@ -127,12 +127,12 @@ double default_noise(const std::string& name) {
 Dataset generate(const std::string& name, const GenOptions& o) {
   if (!is_generator(name)) throw unknown(name);
   const double noise = o.noise < 0 ? default_noise(name) : o.noise;
-  if (!std::isfinite(noise)) throw UsageError("--noise: must be a finite number");
-  if (o.n < 2 || o.n > 10'000'000) throw UsageError("--n: must be in [2, 10000000]");
-  if (!(o.factor > 0 && o.factor < 1)) throw UsageError("--factor: must be in (0, 1)");
+  if (!std::isfinite(noise)) throw FieldError("noise", "must be a finite number");
+  if (o.n < 2 || o.n > 10'000'000) throw FieldError("n", "must be in [2, 10000000]");
+  if (!(o.factor > 0 && o.factor < 1)) throw FieldError("factor", "must be in (0, 1)");
   const int classes = name == "blobs" ? o.classes : 2;
-  if (classes < 2 || classes > 100) throw UsageError("--classes: must be in [2, 100]");
-  if (o.n < classes) throw UsageError("--n: need at least one point per class");
+  if (classes < 2 || classes > 100) throw FieldError("classes", "must be in [2, 100]");
+  if (o.n < classes) throw FieldError("n", "need at least one point per class");
 
   // Separate streams for shapes, noise and order, so changing the noise
   // moves every point a little instead of producing a different data set.
@@ -163,7 +163,7 @@ Dataset generate(const std::string& name, const GenOptions& o) {
 
 TrainTest split_train_test(const Dataset& d, double test_fraction, uint64_t seed) {
   if (!(test_fraction > 0 && test_fraction < 1)) {
-    throw UsageError("--test-fraction: must be in (0, 1)");
+    throw FieldError("test_fraction", "must be in (0, 1)");
   }
   const int n = d.size();
   if (n < 2) throw UsageError(d.name + ": need at least 2 samples to split into train and test");

@@ -3,7 +3,7 @@
 //
 // IDX: u32 big-endian magic 0x0000TTDD (TT = 0x08 unsigned bytes, DD = number
 // of dimensions), DD u32 big-endian sizes, then the bytes, row-major.
-#include "handgrad/idx.h"
+#include "handgrad/data/idx.h"
 
 #include <sys/stat.h>
 #include <zlib.h>
@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 namespace {

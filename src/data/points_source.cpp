@@ -1,10 +1,10 @@
-#include "handgrad/points_source.h"
+#include "handgrad/data/points_source.h"
 
 #include <algorithm>
 
-#include "handgrad/csv.h"
-#include "handgrad/error.h"
-#include "handgrad/generators.h"
+#include "handgrad/data/csv.h"
+#include "handgrad/core/error.h"
+#include "handgrad/data/generators.h"
 
 namespace handgrad {
 
@@ -14,14 +14,14 @@ bool is_points_data(const std::string& data) {
 
 TrainTest load_points(const DataArgs& a, int num_classes) {
   if (!is_points_data(a.data)) {
-    throw UsageError("--data: '" + a.data + "' is not a generator (" +
-                     "moons, circles, spirals, xor, blobs) or a .csv file");
+    throw FieldError("data", "'" + a.data + "' is not a generator (" +
+                                 "moons, circles, spirals, xor, blobs) or a .csv file");
   }
   Dataset all;
   if (is_generator(a.data)) {
     if (!a.test_data.empty()) {
-      throw UsageError(
-          "--test-data: only with --data FILE.csv (generators split by --test-fraction)");
+      throw FieldError("test_data",
+                       "only with --data FILE.csv (generators split by --test-fraction)");
     }
     GenOptions g;
     g.n = a.n;
@@ -35,8 +35,9 @@ TrainTest load_points(const DataArgs& a, int num_classes) {
     all = read_csv(a.data, o);
   }
   if (num_classes > 0 && all.num_classes > num_classes) {
-    throw UsageError("--data: " + a.data + " has " + std::to_string(all.num_classes) +
-                     " classes but the network has " + std::to_string(num_classes) + " outputs");
+    throw FieldError("data", a.data + " has " + std::to_string(all.num_classes) +
+                                 " classes but the network has " + std::to_string(num_classes) +
+                                 " outputs");
   }
   if (a.test_data.empty()) return split_train_test(all, a.test_fraction, a.seed);
 

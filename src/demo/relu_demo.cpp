@@ -1,13 +1,13 @@
-#include "handgrad/relu_demo.h"
+#include "handgrad/demo/relu_demo.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "handgrad/error.h"
-#include "handgrad/loss.h"
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/step.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/loss.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/step_runner.h"
 
 namespace handgrad {
 namespace {

@@ -17,7 +17,7 @@
 // same positions.
 #include <algorithm>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {

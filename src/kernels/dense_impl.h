@@ -1,11 +1,13 @@
 #pragma once
-// GEMM and dot products (for linear layers), ReLU, sums and the SGD step.
+// GEMM and dot products (for linear layers), ReLU, adding gradients and the
+// optimizer steps.
 // Included by kernels_<isa>.cpp after simd.h.
 
 #include <algorithm>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
+#include "kernels/update_rules.h"
 
 namespace handgrad::kernels::HG_NS {
 
@@ -247,27 +249,9 @@ inline void add(float* y, const float* x, size_t m) {
   for (; i < m; ++i) y[i] += x[i];
 }
 
-inline float sum(const float* x, size_t m) {
-  V acc = zero();
-  size_t i = 0;
-  for (; i + VL <= m; i += VL) acc += load(x + i);
-  float s = hsum(acc);
-  for (; i < m; ++i) s += x[i];
-  return s;
-}
-
-// Same operations, in the same order, as Sgd<float>::step (no contraction).
 inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, float mu, float wd,
                 bool nesterov) {
-  for (size_t i = 0; i < m; ++i) {
-    float g = grads[i];
-    if (wd != 0.0f) g += wd * p[i];
-    if (mu != 0.0f) {
-      v[i] = mu * v[i] + g;
-      g = nesterov ? g + mu * v[i] : v[i];
-    }
-    p[i] -= lr * g;
-  }
+  sgd_update(p, grads, v, m, lr, mu, wd, nesterov);
 }
 
 inline double fma_peak(long iters) {

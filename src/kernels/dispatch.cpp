@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/error.h"
-#include "handgrad/kernels.h"
+#include "handgrad/core/error.h"
+#include "kernels/kernels.h"
 
 namespace handgrad {
 
@@ -23,7 +23,7 @@ bool has_avx2() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-const KernelTable* pick(const std::string& name, const std::string& where) {
+const KernelTable* pick(const std::string& name) {
   if (name.empty() || name == "auto") {
     if (has_avx512()) return kernels::avx512_table();
     if (has_avx2()) return kernels::avx2_table();
@@ -32,20 +32,24 @@ const KernelTable* pick(const std::string& name, const std::string& where) {
   if (name == "reference") return nullptr;
   if (name == "generic") return kernels::generic_table();
   if (name == "avx2") {
-    if (!has_avx2()) throw UsageError(where + ": this CPU has no AVX2+FMA");
+    if (!has_avx2()) throw FieldError("kernels", "this CPU has no AVX2+FMA");
     return kernels::avx2_table();
   }
   if (name == "avx512") {
-    if (!has_avx512()) throw UsageError(where + ": this CPU has no AVX-512 (F, VL, DQ, BW)");
+    if (!has_avx512()) throw FieldError("kernels", "this CPU has no AVX-512 (F, VL, DQ, BW)");
     return kernels::avx512_table();
   }
-  throw UsageError(where + ": unknown kernel path '" + name +
-                   "' (known: auto, avx512, avx2, generic, reference)");
+  throw FieldError("kernels", "unknown kernel path '" + name +
+                                  "' (known: auto, avx512, avx2, generic, reference)");
 }
 
 const KernelTable* from_env() {
   const char* e = std::getenv("HANDGRAD_KERNELS");
-  return pick(e ? e : "", "HANDGRAD_KERNELS");
+  try {
+    return pick(e ? e : "");
+  } catch (const FieldError& err) {
+    throw UsageError(std::string("HANDGRAD_KERNELS: ") + err.what());
+  }
 }
 
 std::atomic<const KernelTable*>& current() {
@@ -66,8 +70,13 @@ const KernelTable* fast_kernels() {
   return current().load(std::memory_order_relaxed);
 }
 
-void set_kernel_path(const char* name) {
-  current().store(pick(name, "kernel path"));
+void set_kernel_path(const std::string& name) {
+  current().store(pick(name));
+}
+
+const char* kernel_path() {
+  const KernelTable* k = fast_kernels();
+  return k ? k->name : "reference";
 }
 
 namespace {

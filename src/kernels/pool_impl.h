@@ -18,7 +18,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "handgrad/kernels.h"
+#include "kernels/kernels.h"
 #include "kernels/simd.h"
 
 namespace handgrad::kernels::HG_NS {

@@ -1,27 +1,61 @@
-// Identity: the seed's "linear activation" (eq. 11), a_3 = z_3.
+// identity: y = x, the seed's "linear activation" (eq. 11, a_3 = z_3);
+// docs/math.md#identity. The reference copies; the fast plan passes the
+// same buffer on.
 #include <algorithm>
 
-#include "handgrad/layers.h"
+#include "layers/op.h"
 
 namespace handgrad {
 
-template <class T>
-Dims Identity<T>::configure(const Dims& in) {
-  this->in_ = this->out_ = in;
-  return in;
-}
+namespace {
 
 template <class T>
-void Identity<T>::forward(const T*, const T* in, T* out, int n) const {
-  std::copy(in, in + static_cast<size_t>(n) * numel(this->in_), out);
-}
+class Identity final : public Layer<T> {
+ public:
+  using Layer<T>::Layer;
+  std::string torch() const override { return "nn.Identity()"; }
+  std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
+    return {{"Identity", {ctx.input}, {ctx.output}}};
+  }
+  void forward(const Pass<T>& p, const T* in, T* out) const override {
+    std::copy(in, in + static_cast<size_t>(p.n) * numel(this->in_dims()), out);
+  }
+  void backward(const Pass<T>& p, const T*, const T*, const T* dout, T* din, T*) const override {
+    if (din) std::copy(dout, dout + static_cast<size_t>(p.n) * numel(this->in_dims()), din);
+  }
+  std::unique_ptr<Op<T>> lower(const KernelTable&) const override;
+
+ protected:
+  Dims shape(const Dims& in) const override { return in; }
+};
+
+// Output = input; dout passes through to the op before unchanged.
+class IdentityOp final : public Op<float> {
+ public:
+  bool alias() const override { return true; }
+  void forward(const Pass<float>&, const float* in, OpBuffers<float>& w) const override {
+    w.out_ptr = in;
+  }
+  void backward(const Pass<float>&, const float*, const float*, size_t, OpBuffers<float>&, float*,
+                DinTarget<float>) const override {}
+};
 
 template <class T>
-void Identity<T>::backward(const T*, const T*, const T*, const T* dout, T* din, T*, int n) const {
-  if (din) std::copy(dout, dout + static_cast<size_t>(n) * numel(this->in_), din);
+std::unique_ptr<Op<T>> Identity<T>::lower(const KernelTable&) const {
+  if constexpr (std::is_same_v<T, float>) {
+    return std::make_unique<IdentityOp>();
+  } else {
+    return nullptr;
+  }
 }
 
-template class Identity<float>;
-template class Identity<double>;
+}  // namespace
 
 }  // namespace handgrad
+
+HANDGRAD_LAYER(identity, Identity,
+               {.name = "identity",
+                .category = "activation",
+                .summary = "y = x (no activation: the network stays linear)",
+                .torch = "nn.Identity()",
+                .math = "docs/math.md#identity"})

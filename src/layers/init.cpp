@@ -1,7 +1,7 @@
 // Weight initialisation, shared by conv and linear.
 #include <cmath>
 
-#include "handgrad/layers.h"
+#include "handgrad/layers/layer.h"
 
 namespace handgrad {
 

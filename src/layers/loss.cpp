@@ -2,13 +2,13 @@
 // delta_L = a_3 - y, which is the gradient only if a_3 is the *softmax
 // output*; with a_3 = z_3 the logits (eq. 11), the gradient of the loss with
 // respect to the logits is softmax(a_3) - y (divided by N for the batch mean).
-#include "handgrad/loss.h"
+#include "handgrad/layers/loss.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 

@@ -1,6 +1,5 @@
-#include "handgrad/flops.h"
-
-#include "handgrad/layers.h"
+// A network's arithmetic, summed from its layers' own counts.
+#include "handgrad/model/flops.h"
 
 namespace handgrad {
 
@@ -9,16 +8,12 @@ std::pair<double, double> flops_per_sample(const Network<float>& net) {
   bool params_before = false;
   for (size_t i = 0; i < net.num_layers(); ++i) {
     const Layer<float>& l = net.layer(i);
-    double f = 0;
-    if (dynamic_cast<const Conv2d<float>*>(&l) || dynamic_cast<const Linear<float>*>(&l)) {
-      const auto ps = l.param_shapes();
-      // weight elements x output positions per channel
-      f = 2.0 * static_cast<double>(numel(ps[0].dims)) *
-          (static_cast<double>(numel(l.out_dims())) / l.out_dims()[0]);
-    }
+    const double f = l.flops();
+    // Backward: the weight gradient costs a forward's worth, the input
+    // gradient another, but only where a parameterised layer comes before.
     fwd += f;
     bwd += params_before ? 2 * f : f;
-    params_before = params_before || f > 0;
+    params_before = params_before || !l.tensors().empty();
   }
   return {fwd, bwd};
 }

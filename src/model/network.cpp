@@ -1,10 +1,10 @@
-#include "handgrad/network.h"
+// Building a network from the layer table, and its views into the flat
+// parameter and buffer blocks.
+#include "handgrad/model/network.h"
 
-#include <algorithm>
-
-#include "handgrad/arch.h"
-#include "handgrad/error.h"
-#include "handgrad/loss.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/arch.h"
+#include "model/plan.h"
 
 namespace handgrad {
 
@@ -30,6 +30,14 @@ void check_size(const Dims& d, const std::string& where) {
     }
   }
 }
+// forward() and loss_and_grad(): the plain layers, one op each, every
+// input gradient computed (gradcheck asks for dL/dx).
+PlanOptions reference_plan() {
+  PlanOptions o;
+  o.fuse = false;
+  o.all_input_grads = true;
+  return o;
+}
 }  // namespace
 
 template <class T>
@@ -37,7 +45,6 @@ Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) 
   const auto specs = parse_arch(arch);
   check_size(input, "the input ");
   Dims dims = input;
-  size_t offset = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
     const auto& s = specs[i];
     const std::string where =
@@ -49,19 +56,63 @@ Network<T>::Network(const std::string& arch, const Dims& input) : input_(input) 
       throw UsageError("architecture: " + where + e.what());
     }
     check_size(dims, where + "its output ");
-    layer_offset_.push_back(offset);
-    for (const auto& p : layers_.back()->param_shapes()) {
-      const size_t size = numel(p.dims);
-      params_info_.push_back(
-          {std::to_string(i) + "." + p.name, p.dims, offset, size, static_cast<int>(i)});
-      offset += size;
-      if (size > kMaxParams || offset > kMaxParams) {
-        throw UsageError("architecture: " + where + "the network would have over " +
-                         std::to_string(kMaxParams) + " parameters");
-      }
+    add_tensors(i, where);
+  }
+  plan_ = std::make_unique<Plan<T>>(*this, reference_plan());
+}
+
+// Appends layer i's tensors to the views; the blocks are sized at the end.
+template <class T>
+void Network<T>::add_tensors(size_t i, const std::string& where) {
+  size_t p = params_info_.empty() ? 0 : params_info_.back().offset + params_info_.back().size;
+  size_t b = buffers_info_.empty() ? 0 : buffers_info_.back().offset + buffers_info_.back().size;
+  layer_offset_.push_back(p);
+  buffer_offset_.push_back(b);
+  for (const TensorDef& t : layers_[i]->tensors()) {
+    const size_t size = numel(t.dims);
+    size_t& at = t.trainable ? p : b;
+    (t.trainable ? params_info_ : buffers_info_)
+        .push_back({std::to_string(i) + "." + t.name, t.dims, at, size, static_cast<int>(i),
+                    t.trainable});
+    at += size;
+    if (size > kMaxParams || p + b > kMaxParams) {
+      throw UsageError("architecture: " + where + "the network would have over " +
+                       std::to_string(kMaxParams) + " parameters");
     }
   }
-  params_.resize(offset);
+  params_.resize(p);
+  buffers_.resize(b);
+}
+
+template <class T>
+Network<T>::~Network() = default;
+
+template <class T>
+Network<T>::Network(Network&& o) noexcept
+    : input_(std::move(o.input_)),
+      layers_(std::move(o.layers_)),
+      params_info_(std::move(o.params_info_)),
+      buffers_info_(std::move(o.buffers_info_)),
+      layer_offset_(std::move(o.layer_offset_)),
+      buffer_offset_(std::move(o.buffer_offset_)),
+      params_(std::move(o.params_)),
+      buffers_(std::move(o.buffers_)),
+      norm_(std::move(o.norm_)),
+      plan_(std::make_unique<Plan<T>>(*this, reference_plan())) {}  // the plan points at *this
+
+template <class T>
+Network<T>& Network<T>::operator=(Network&& o) noexcept {
+  input_ = std::move(o.input_);
+  layers_ = std::move(o.layers_);
+  params_info_ = std::move(o.params_info_);
+  buffers_info_ = std::move(o.buffers_info_);
+  layer_offset_ = std::move(o.layer_offset_);
+  buffer_offset_ = std::move(o.buffer_offset_);
+  params_ = std::move(o.params_);
+  buffers_ = std::move(o.buffers_);
+  norm_ = std::move(o.norm_);
+  plan_ = std::make_unique<Plan<T>>(*this, reference_plan());
+  return *this;
 }
 
 template <class T>
@@ -82,60 +133,52 @@ int Network<T>::num_classes() const {
 }
 
 template <class T>
+bool Network<T>::couples_batch() const {
+  for (const auto& l : layers_) {
+    if (l->couples_batch()) return true;
+  }
+  return false;
+}
+
+template <class T>
 const ParamInfo& Network<T>::find_param(const std::string& name) const {
-  for (const auto& p : params_info_) {
-    if (p.name == name) return p;
+  for (const auto* list : {&params_info_, &buffers_info_}) {
+    for (const auto& p : *list) {
+      if (p.name == name) return p;
+    }
   }
   throw Error("the network has no parameter tensor '" + name + "'");
+}
+
+template <class T>
+void Network<T>::set_input_norm(InputNorm n) {
+  if (!n.empty() && n.mean.size() != numel(input_)) {
+    throw UsageError("the input normalisation has " + std::to_string(n.mean.size()) +
+                     " features but the network takes " + std::to_string(numel(input_)));
+  }
+  norm_ = std::move(n);
 }
 
 template <class T>
 void Network<T>::init(uint64_t seed, Init scheme) {
   Rng rng(seed);
   for (size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i]->init(params_.data() + layer_offset_[i], rng, scheme);
+    layers_[i]->init(params_.data() + layer_offset_[i], buffers_.data() + buffer_offset_[i], rng,
+                     scheme);
   }
 }
 
 template <class T>
 const T* Network<T>::forward(const T* x, int n, Workspace<T>& ws) const {
-  ws.acts.resize(layers_.size());
-  const T* in = x;
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    ws.acts[i].resize(static_cast<size_t>(n) * numel(layers_[i]->out_dims()));
-    layers_[i]->forward(params_.data() + layer_offset_[i], in, ws.acts[i].data(), n);
-    in = ws.acts[i].data();
-  }
-  return in;
-}
-
-template <class T>
-void Network<T>::backward(const T* x, const T* dlogits, int n, Workspace<T>& ws, T* grads,
-                          T* dinput) const {
-  size_t biggest = 0;
-  for (const auto& l : layers_) biggest = std::max(biggest, numel(l->in_dims()));
-  ws.grad_a.resize(static_cast<size_t>(n) * biggest);
-  ws.grad_b.resize(static_cast<size_t>(n) * biggest);
-  const T* dout = dlogits;
-  T* bufs[2] = {ws.grad_a.data(), ws.grad_b.data()};
-  for (size_t k = layers_.size(); k-- > 0;) {
-    const T* in = k == 0 ? x : ws.acts[k - 1].data();
-    T* din = k == 0 ? dinput : bufs[k % 2];
-    layers_[k]->backward(params_.data() + layer_offset_[k], in, ws.acts[k].data(), dout, din,
-                         grads + layer_offset_[k], n);
-    dout = din;
-  }
+  // Evaluation mode writes no buffers.
+  return plan_->forward(params(), const_cast<T*>(buffers()), x, n, RunInfo{Mode::eval}, ws);
 }
 
 template <class T>
 double Network<T>::loss_and_grad(const T* x, const int* labels, int n, int batch_total,
-                                 Workspace<T>& ws, T* grads, T* dinput) const {
-  const int k = num_classes();
-  const T* logits = forward(x, n, ws);
-  ws.dlogits.resize(static_cast<size_t>(n) * k);
-  const double loss = softmax_cross_entropy(logits, labels, n, k, ws.dlogits.data(), batch_total);
-  backward(x, ws.dlogits.data(), n, ws, grads, dinput);
-  return loss;
+                                 Workspace<T>& ws, T* grads, T* dinput, const RunInfo& run) {
+  return plan_->loss_and_grad(params(), buffers(), x, labels, n, batch_total, run, ws, grads,
+                              dinput);
 }
 
 template class Network<float>;

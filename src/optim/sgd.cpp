@@ -1,55 +1,46 @@
+// SGD: the update rule is kernels/update_rules.h, run through the kernel
+// table the optimizer is handed (the same code, vectorised) or directly.
+#include "handgrad/optim/sgd.h"
+
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
-#include "handgrad/error.h"
-#include "handgrad/kernels.h"
-#include "handgrad/optim.h"
+#include "handgrad/core/error.h"
+#include "kernels/kernels.h"
+#include "kernels/update_rules.h"
 
 namespace handgrad {
 
 void validate(const SgdOptions& o) {
   if (!(o.lr > 0) || !std::isfinite(o.lr)) {
-    throw UsageError("--lr: must be a positive number, got " + std::to_string(o.lr));
+    throw FieldError("lr", "must be a positive number, got " + std::to_string(o.lr));
   }
   if (!(o.momentum >= 0 && o.momentum < 1)) {
-    throw UsageError("--momentum: must be in [0, 1), got " + std::to_string(o.momentum));
+    throw FieldError("momentum", "must be in [0, 1), got " + std::to_string(o.momentum));
   }
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
-    throw UsageError("--weight-decay: must be >= 0, got " + std::to_string(o.weight_decay));
+    throw FieldError("weight_decay", "must be >= 0, got " + std::to_string(o.weight_decay));
   }
   if (o.nesterov && o.momentum == 0) {
-    throw UsageError("--nesterov: needs a momentum > 0 (as torch.optim.SGD)");
+    throw FieldError("nesterov", "needs a momentum > 0 (as torch.optim.SGD)");
   }
 }
 
 template <class T>
-Sgd<T>::Sgd(size_t num_params, const SgdOptions& o) : o_(o), v_(num_params) {
+Sgd<T>::Sgd(size_t num_params, const SgdOptions& o, const KernelTable* k)
+    : o_(o), v_(num_params), k_(k) {
   validate(o);
 }
 
 template <class T>
 void Sgd<T>::step(T* params, const T* grads) {
-  if constexpr (std::is_same_v<T, float>) {
-    // The vectorised kernel does the same operations in the same order.
-    if (const KernelTable* k = fast_kernels()) {
-      k->sgd(params, grads, v_.data(), v_.size(), static_cast<float>(o_.lr),
-             static_cast<float>(o_.momentum), static_cast<float>(o_.weight_decay), o_.nesterov);
-      return;
-    }
-  }
   const T lr = static_cast<T>(o_.lr), mu = static_cast<T>(o_.momentum);
   const T wd = static_cast<T>(o_.weight_decay);
-  T* v = v_.data();
-  const size_t n = v_.size();
-  for (size_t i = 0; i < n; ++i) {
-    T g = grads[i];
-    if (wd != T(0)) g += wd * params[i];
-    if (mu != T(0)) {
-      v[i] = mu * v[i] + g;
-      g = o_.nesterov ? g + mu * v[i] : v[i];
-    }
-    params[i] -= lr * g;
+  if constexpr (std::is_same_v<T, float>) {
+    if (k_) return k_->sgd(params, grads, v_.data(), v_.size(), lr, mu, wd, o_.nesterov);
   }
+  kernels::sgd_update(params, grads, v_.data(), v_.size(), lr, mu, wd, o_.nesterov);
 }
 
 template class Sgd<float>;

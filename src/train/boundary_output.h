@@ -2,16 +2,14 @@
 // boundary.png in a run folder whose network takes 2-D points.
 #include <string>
 
-#include "handgrad/data_source.h"
-#include "handgrad/network.h"
-#include "handgrad/standardize.h"
+#include "handgrad/data/data_source.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad {
 
-// data: the train and test sets as the network saw them (standardised by
-// stdz when it is not empty); the picture shows them in the original
-// coordinates. Does nothing unless the network takes input {2}.
-void write_run_boundary(const std::string& dir, const Network<float>& net, const Standardizer& stdz,
-                        const TrainTest& data, const std::string& title);
+// data: the train and test sets, raw (the network normalises its own
+// input). Does nothing unless the network takes input {2}.
+void write_run_boundary(const std::string& dir, const Network<float>& net, const TrainTest& data,
+                        const std::string& title);
 
 }  // namespace handgrad

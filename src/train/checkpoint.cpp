@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "handgrad/error.h"
-#include "handgrad/io.h"
-#include "handgrad/safetensors.h"
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+#include "handgrad/model/model_file.h"
 
 namespace handgrad {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/network.h"
-#include "handgrad/optim.h"
-#include "handgrad/trainer.h"
+#include "handgrad/model/network.h"
+#include "handgrad/optim/sgd.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad {
 

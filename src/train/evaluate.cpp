@@ -1,12 +1,12 @@
 // Test-set loss, accuracy and confusion matrix, in batches through StepRunner.
-#include "handgrad/evaluate.h"
+#include "handgrad/train/evaluate.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
 
-#include "handgrad/error.h"
-#include "handgrad/loss.h"
+#include "handgrad/core/error.h"
+#include "handgrad/layers/loss.h"
 
 namespace handgrad {
 

@@ -1,10 +1,9 @@
-#include "handgrad/gradcheck.h"
+#include "handgrad/train/gradcheck.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "handgrad/loss.h"
-#include "handgrad/network.h"
+#include "handgrad/model/network.h"
 
 namespace handgrad {
 
@@ -67,39 +66,60 @@ double GradReport::worst() const {
   return w;
 }
 
+// Sizes of a layer's trainable tensors and of its buffers.
+std::pair<size_t, size_t> tensor_sizes(const Layer<double>& layer) {
+  size_t p = 0, b = 0;
+  for (const auto& t : layer.tensors()) (t.trainable ? p : b) += numel(t.dims);
+  return {p, b};
+}
+
 std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
-                                     size_t max_checks) {
+                                     size_t max_checks, Mode mode) {
   Rng rng(seed);
   const size_t in_size = static_cast<size_t>(n) * numel(layer.in_dims());
   const size_t out_size = static_cast<size_t>(n) * numel(layer.out_dims());
-  size_t p_size = 0;
-  for (const auto& p : layer.param_shapes()) p_size += numel(p.dims);
+  const auto [p_size, b_size] = tensor_sizes(layer);
 
-  Buffer<double> x(in_size), r(out_size), params(p_size), out(out_size);
+  Buffer<double> x(in_size), r(out_size), params(p_size), buffers(b_size), out(out_size), saved;
+  // Buffers (running statistics) as the layer initialises them; parameters
+  // random, so that no gradient is trivially zero.
+  Rng init_rng(seed ^ 0x9E3779B97F4A7C15ULL);
+  layer.init(params.data(), buffers.data(), init_rng, Init::torch);
   fill_normal(x, rng);
   fill_normal(r, rng);
   fill_normal(params, rng);
+  Pass<double> pass;
+  pass.params = params.data();
+  pass.buffers = buffers.data();
+  pass.saved = &saved;
+  pass.mode = mode;
+  pass.seed = seed;
+  pass.n = n;
+  // L = sum(out * r): dL/dout = r. The same pass (mode, seed) every time, so
+  // a train-mode mask is the same mask.
   auto loss = [&] {
-    layer.forward(params.data(), x.data(), out.data(), n);
+    layer.forward(pass, x.data(), out.data());
     double s = 0;
     for (size_t i = 0; i < out_size; ++i) s += out[i] * r[i];
     return s;
   };
   loss();
   Buffer<double> dx(in_size), dparams(p_size);
-  layer.backward(params.data(), x.data(), out.data(), r.data(), dx.data(), dparams.data(), n);
+  layer.backward(pass, x.data(), out.data(), r.data(), dx.data(), dparams.data());
 
   std::vector<GradRow> rows;
-  const std::string name = layer.spec() + " on " + dims_str(layer.in_dims());
+  const std::string name = layer.spec() + " on " + dims_str(layer.in_dims()) +
+                           (mode == Mode::eval ? " (eval)" : "");
   auto idx = pick(in_size, max_checks, rng);
   rows.push_back({name + ": input", max_rel_error(gather(dx.data(), idx),
                                                   numeric(x.data(), idx, loss)),
                   idx.size()});
   size_t off = 0;
-  for (const auto& p : layer.param_shapes()) {
-    const size_t sz = numel(p.dims);
+  for (const auto& t : layer.tensors()) {
+    if (!t.trainable) continue;
+    const size_t sz = numel(t.dims);
     idx = pick(sz, max_checks, rng);
-    rows.push_back({name + ": " + p.name,
+    rows.push_back({name + ": " + t.name,
                     max_rel_error(gather(dparams.data() + off, idx),
                                   numeric(params.data() + off, idx, loss)),
                     idx.size()});
@@ -128,11 +148,11 @@ GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, 
   for (auto& y : labels) y = static_cast<int>(rng.below(static_cast<uint64_t>(k)));
 
   Workspace<double> ws;
-  Buffer<double> grads(net.num_params()), dx(x.size());
+  Buffer<double> grads(net.num_params()), dx(x.size()), scratch(net.num_params());
   net.loss_and_grad(x.data(), labels.data(), n, n, ws, grads.data(), dx.data());
+  // The loss in training mode, as the gradient was taken (batch statistics).
   auto loss = [&] {
-    const double* logits = net.forward(x.data(), n, ws);
-    return softmax_cross_entropy<double>(logits, labels.data(), n, k, nullptr, n) / n;
+    return net.loss_and_grad(x.data(), labels.data(), n, n, ws, scratch.data()) / n;
   };
   for (const auto& p : net.param_info()) {
     auto idx = pick(p.size, max_checks, rng);

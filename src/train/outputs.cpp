@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "handgrad/io.h"
-#include "handgrad/plot.h"
+#include "handgrad/core/files.h"
+#include "handgrad/pictures/plot.h"
 
 namespace handgrad {
 

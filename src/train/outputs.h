@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/trainer.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad {
 

@@ -1,6 +1,6 @@
-#include "handgrad/preset_defaults.h"
+#include "handgrad/train/preset_defaults.h"
 
-#include "handgrad/error.h"
+#include "handgrad/core/error.h"
 
 namespace handgrad {
 
@@ -27,9 +27,9 @@ PresetDefaults seed_2d_recommended() {
 std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool seed_settings) {
   if (preset == "seed-2d") return seed_settings ? seed_2d_seed_settings() : seed_2d_recommended();
   if (seed_settings) {
-    throw UsageError(
-        "--seed-settings: only for --preset seed-2d (the other presets already "
-        "default to the seed's settings)");
+    throw FieldError("seed_settings",
+                     "only for --preset seed-2d (the other presets already default to the "
+                     "seed's settings)");
   }
   return std::nullopt;
 }

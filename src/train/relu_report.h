@@ -3,9 +3,9 @@
 // (C, H, W) one) that are never positive on any of the given samples.
 #include <vector>
 
-#include "handgrad/dataset.h"
-#include "handgrad/network.h"
-#include "handgrad/trainer.h"
+#include "handgrad/data/dataset.h"
+#include "handgrad/model/network.h"
+#include "handgrad/train/trainer.h"
 
 namespace handgrad {
 

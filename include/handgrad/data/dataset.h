@@ -1,0 +1,26 @@
+#pragma once
+// A labelled dataset held in memory as float32, converted once at load time.
+#include <string>
+#include <vector>
+
+#include "handgrad/core/tensor.h"
+
+namespace handgrad {
+
+struct Dataset {
+  std::string name;         // "mnist/train", "moons", a CSV path...
+  Dims sample_dims;         // {1, 28, 28} or {2}
+  int num_classes = 0;      // labels are in [0, num_classes)
+  std::vector<float> x;     // (size(), sample_dims), row-major
+  std::vector<int> y;       // (size())
+
+  int size() const { return static_cast<int>(y.size()); }
+  size_t sample_size() const { return numel(sample_dims); }
+  const float* sample(int i) const { return x.data() + static_cast<size_t>(i) * sample_size(); }
+};
+
+// Copies the samples idx[0..n) into contiguous batch buffers.
+// xb: (n, sample_dims), yb: (n).
+void gather_batch(const Dataset& d, const int* idx, int n, float* xb, int* yb);
+
+}  // namespace handgrad

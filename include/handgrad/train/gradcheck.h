@@ -1,0 +1,51 @@
+#pragma once
+// Finite-difference gradient checks, run in double precision.
+// Code: src/train/gradcheck.cpp.
+//
+// Why double: the layers are templates on the scalar type, so the same code
+// that trains in float32 can be checked in float64, where a central
+// difference with step h = 1e-6 has truncation error O(h^2) ~ 1e-12 and
+// rounding error O(eps / h) ~ 1e-10 relative. A correct backward pass then
+// agrees to ~1e-8 and a wrong sign or index disagrees by O(1), so a tolerance
+// of 1e-6 separates the two by orders of magnitude either way.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "handgrad/layers/layer.h"
+#include "handgrad/core/tensor.h"
+
+namespace handgrad {
+
+inline constexpr double kGradTolerance = 1e-6;
+
+struct GradRow {
+  std::string what;      // "layer 0 conv(4,5): input", "0.weight"
+  double max_rel_error;  // max_i |analytic_i - numeric_i| / max_i |numeric_i|
+  size_t checked;        // elements compared
+};
+
+struct GradReport {
+  std::vector<GradRow> layers;  // each layer alone: input and parameter gradients
+  std::vector<GradRow> params;  // the whole network: each parameter tensor, and the input
+  bool ok(double tol = kGradTolerance) const;
+  double worst() const;
+};
+
+// Max relative error between two gradient arrays, scaled by the larger of
+// their max magnitudes (so tiny elements do not dominate; both all-zero -> 0).
+double max_rel_error(const std::vector<double>& analytic, const std::vector<double>& numeric);
+
+// Checks one configured layer on a random batch of n samples, with the loss
+// L = sum(out * R) for a fixed random R (so dL/dout = R). At most
+// max_checks elements per tensor are compared (a random subset beyond that).
+// mode: train (batch statistics, a fixed random mask per seed) or eval.
+std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
+                                     size_t max_checks = 400, Mode mode = Mode::train);
+
+// Checks every layer alone, then the whole network under softmax
+// cross-entropy with random labels, per parameter tensor and for the input.
+GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
+                             size_t max_checks = 200);
+
+}  // namespace handgrad

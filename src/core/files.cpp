@@ -1,0 +1,146 @@
+// Atomic writes: temporary file in the target's folder, fsync, rename. A
+// reader (or a crash at any moment) sees either the old file or the new one,
+// never a half-written one.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
+
+namespace handgrad {
+namespace {
+
+std::string sys_error() {
+  return std::strerror(errno);
+}
+
+std::string parent_dir(const std::string& path) {
+  const auto p = std::filesystem::path(path).parent_path();
+  return p.empty() ? "." : p.string();
+}
+
+// Flushes `path` to disk; returns false (errno set) on failure.
+bool fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0 || errno == EINVAL;  // some file systems can't sync folders
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(path + ": cannot write: " + sys_error());
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Test hook for tests/test_kill_checkpoint.cpp: with
+// HANDGRAD_TEST_PAUSE_IN_CHECKPOINT=NAME, writing a file whose name is NAME
+// stops halfway through its temporary file for a minute, so the test can
+// SIGKILL the process in the middle of writing a checkpoint.
+bool pause_here(const std::string& path) {
+  const char* name = std::getenv("HANDGRAD_TEST_PAUSE_IN_CHECKPOINT");
+  return name && *name && std::filesystem::path(path).filename() == name;
+}
+
+}  // namespace
+
+void write_atomic_with(const std::string& path,
+                       const std::function<void(const std::string& tmp_path)>& write) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    write(tmp);
+    if (!fsync_path(tmp, O_RDONLY)) throw Error(path + ": cannot flush to disk: " + sys_error());
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      throw Error(path + ": cannot replace the file: " + sys_error());
+    }
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  // Make the rename itself durable; the file is already complete, so a
+  // failure here is not worth an error.
+  fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  write_atomic_with(path, [&](const std::string& tmp) {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(path + ": cannot write: " + sys_error());
+    try {
+      if (pause_here(path)) {
+        write_all(fd, bytes.substr(0, bytes.size() / 2), path);
+        ::fsync(fd);
+        ::sleep(60);
+        write_all(fd, bytes.substr(bytes.size() / 2), path);
+      } else {
+        write_all(fd, bytes, path);
+      }
+      if (::fsync(fd) != 0) throw Error(path + ": cannot flush to disk: " + sys_error());
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    if (::close(fd) != 0) throw Error(path + ": cannot write: " + sys_error());
+  });
+}
+
+std::string read_file(const std::string& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot open: " + sys_error());
+  std::string out;
+  try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw Error(path + ": cannot read: " + sys_error());
+    if (S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");
+    if (S_ISREG(st.st_mode)) {
+      if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+        throw Error(path + ": file too large (" + std::to_string(st.st_size) +
+                    " bytes, the limit is " + std::to_string(max_bytes) + ")");
+      }
+      out.reserve(static_cast<size_t>(st.st_size));
+    }
+    // Read until EOF rather than trusting st_size: pipes and /proc files
+    // report 0, and a file may change while we read it.
+    char buf[1 << 16];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(path + ": cannot read: " + sys_error());
+      if (n == 0) break;
+      if (out.size() + static_cast<size_t>(n) > max_bytes) {
+        throw Error(path + ": file too large (more than " + std::to_string(max_bytes) + " bytes)");
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return out;
+}
+
+void make_dirs(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw Error(path + ": cannot create directory: " + ec.message());
+  if (!std::filesystem::is_directory(path, ec)) throw Error(path + ": not a directory");
+  if (::access(path.c_str(), W_OK | X_OK) != 0) {
+    throw Error(path + ": directory is not writable: " + sys_error());
+  }
+}
+
+}  // namespace handgrad

@@ -1,0 +1,112 @@
+#pragma once
+// The tests' one helpers header (namespace handgrad::test): the real
+// `handgrad` binary run as a user runs it, temporary folders, and where the
+// real MNIST is.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace handgrad::test {
+
+struct CliResult {
+  int code;  // exit status, or 128 + signal
+  std::string out, err;
+  std::string all;  // stderr then stdout: a final --json line stays last
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// A shell command as a user would run it: exit status (128 + signal when
+// killed), stdout, stderr.
+inline CliResult run_shell(const std::string& cmd) {
+  static int counter = 0;
+  const std::string base =
+      ::testing::TempDir() + "sh_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const int status =
+      std::system((cmd + " >" + base + ".out 2>" + base + ".err </dev/null").c_str());
+  CliResult r;
+  if (WIFEXITED(status)) {
+    r.code = WEXITSTATUS(status);
+  } else {
+    r.code = 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  }
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  r.all = r.err + r.out;
+  std::remove((base + ".out").c_str());
+  std::remove((base + ".err").c_str());
+  return r;
+}
+
+// `handgrad ARGS` (shell words), with `env` assignments before it.
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  return run_shell(env + " " + HANDGRAD_BIN + " " + args);
+}
+
+// 'text' for a shell command line.
+inline std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+inline int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// A fresh, empty folder <test temp dir>/hg_<pid>/<name>.
+inline std::string temp_dir(const std::string& name) {
+  namespace fs = std::filesystem;
+  const fs::path d = fs::path(::testing::TempDir()) / ("hg_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+// temp_dir(tag), removed again when the test is done with it.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag) : path(temp_dir(tag)) {}
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+inline bool is_png(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char sig[8] = {};
+  f.read(sig, 8);
+  return f && std::string(sig + 1, 3) == "PNG";
+}
+
+// Where the tests find real MNIST: $HANDGRAD_DATA (the folder that CONTAINS
+// mnist/), absolute or relative to the working directory or to the source
+// tree (CI sets HANDGRAD_DATA=../shared/data relative to the clone); unset,
+// the clone's ../shared/data. Empty when there is none.
+inline std::string mnist_dir() {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("HANDGRAD_DATA");
+  const fs::path root = env && *env ? fs::path(env) : fs::path("../shared/data");
+  for (const fs::path& base : {fs::current_path(), fs::path(HANDGRAD_SOURCE_DIR)}) {
+    const fs::path p = root.is_absolute() ? root / "mnist" : base / root / "mnist";
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) return fs::absolute(p).lexically_normal().string();
+  }
+  return {};
+}
+
+}  // namespace handgrad::test

@@ -1,12 +1,15 @@
-// handgrad bench: training throughput (forward + backward + SGD step, data
-// already in memory) in samples/s, the median of several timed repetitions
-// after a warm-up, with a per-op time breakdown; or, with --peak, this
-// machine's float32 multiply-add peak measured with a tiny register-only loop.
+// handgrad bench: training throughput (forward + backward + optimizer step,
+// data already in memory) in samples/s, the median of several timed
+// repetitions after a warm-up, with a per-op time breakdown; --optimizer
+// sgd,adam times several optimizers in interleaved repetitions of the same
+// run and gives their ratios; or, with --peak, this machine's float32
+// multiply-add peak measured with a tiny register-only loop.
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -15,9 +18,10 @@
 #include "command.h"
 #include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/flops.h"
 #include "handgrad/model/presets.h"
-#include "handgrad/optim/sgd.h"
+#include "handgrad/optim/optimizer.h"
 #include "handgrad/train/step_runner.h"
 #include "kernels/kernels.h"
 #include "model/plan.h"
@@ -27,6 +31,8 @@ namespace {
 
 struct Opts {
   std::string preset, arch, input, kernels;
+  std::string optimizers = "sgd";  // comma-separated; the first is the baseline
+  std::string loss = "ce";
   int batch = 8;
   int threads = 1;
   int steps = 0;  // per repetition; 0 = about --seconds each
@@ -114,43 +120,81 @@ struct Data {
 };
 
 struct Rates {
-  long steps = 0;                   // per repetition
-  std::vector<double> wall, cpu;    // samples per wall second; per (CPU seconds / threads)
+  long steps = 0;                 // per repetition
+  std::vector<double> wall, cpu;  // samples per wall second; per (CPU seconds / threads)
+  double step_us = 0;             // the optimizer step alone, CPU us per step
 };
 
-// Training steps (forward, backward, SGD) timed in repetitions after a
-// warm-up that also sizes every buffer. cpu rates: what a loaded machine
-// disturbs less; on one thread, what the wall rate would be with the core
-// to ourselves.
-Rates time_steps(Network<float>& net, const Data& d, const Opts& o) {
-  const int B = o.batch;
-  const size_t per = numel(net.input_dims());
-  StepRunner runner(net, o.threads);
-  SgdOptions so;
-  so.lr = 0.01;
-  so.momentum = 0.9;
-  Sgd<float> opt(net.num_params(), so, runner.kernels());
+// One optimizer's run: its own copy of the network (same initial weights),
+// runner and optimizer, stepping through the same batches.
+struct Trainee {
+  std::string optimizer;
+  std::unique_ptr<Network<float>> net;
+  std::unique_ptr<StepRunner> runner;
+  std::unique_ptr<Optimizer<float>> opt;
   long step_no = 0;
-  auto step = [&] {
+
+  Trainee(const NetSpec& spec, const std::string& name, const Opts& o)
+      : optimizer(name), net(std::make_unique<Network<float>>(spec.arch, spec.input)) {
+    net->init(1);
+    runner = std::make_unique<StepRunner>(*net, o.threads);
+    runner->set_loss(find_loss(o.loss));
+    opt = make_optimizer<float>(net->num_params(), optimizer_defaults(name), runner->kernels());
+  }
+  void step(const Data& d, int B) {
+    const size_t per = numel(net->input_dims());
     const size_t b = static_cast<size_t>(step_no++ % Data::kBatches);
-    runner.loss_and_grad(d.x.data() + b * per * B, d.y.data() + b * B, B);
-    opt.step(net.params(), runner.grads());
-  };
-  Rates r;
-  r.steps = o.steps;
-  const double t0 = now();
+    runner->loss_and_grad(d.x.data() + b * per * B, d.y.data() + b * B, B);
+    opt->step(net->params(), runner->grads());
+  }
+};
+
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  for (;;) {
+    const size_t comma = list.find(',', at);
+    out.push_back(list.substr(at, comma - at));
+    if (comma == std::string::npos) return out;
+    at = comma + 1;
+  }
+}
+
+// The optimizer step alone (the gradient of the last step, reused).
+double optimizer_step_us(Trainee& t, long steps) {
+  const double c0 = cpu_now();
+  for (long s = 0; s < steps; ++s) t.opt->step(t.net->params(), t.runner->grads());
+  return (cpu_now() - c0) / static_cast<double>(steps) * 1e6;
+}
+
+// Training steps (forward, backward, optimizer) timed in repetitions after a
+// warm-up that also sizes every buffer; the optimizers take turns within
+// each repetition, so a change in the machine's load hits them alike. cpu
+// rates: what a loaded machine disturbs less; on one thread, what the wall
+// rate would be with the core to ourselves.
+std::vector<Rates> time_steps(std::vector<Trainee>& ts, const Data& d, const Opts& o) {
+  const int B = o.batch;
   long n = 0;
+  double t0 = now();
+  for (auto& t : ts) t.step(d, B);  // sizes the buffers
+  t0 = now();
   while (n < 5 || now() - t0 < 0.2) {
-    step();
+    ts.front().step(d, B);
     ++n;
   }
-  if (r.steps == 0) r.steps = std::max(10L, static_cast<long>(n / (now() - t0) * o.seconds));
+  const long steps =
+      o.steps > 0 ? o.steps : std::max(10L, static_cast<long>(n / (now() - t0) * o.seconds));
+  std::vector<Rates> r(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) r[i].steps = steps;
   for (int rep = 0; rep < o.reps; ++rep) {
-    const double w0 = now(), c0 = cpu_now();
-    for (long s = 0; s < r.steps; ++s) step();
-    r.wall.push_back(static_cast<double>(r.steps) * B / (now() - w0));
-    r.cpu.push_back(static_cast<double>(r.steps) * B * o.threads / (cpu_now() - c0));
+    for (size_t i = 0; i < ts.size(); ++i) {
+      const double w0 = now(), c0 = cpu_now();
+      for (long s = 0; s < steps; ++s) ts[i].step(d, B);
+      r[i].wall.push_back(static_cast<double>(steps) * B / (now() - w0));
+      r[i].cpu.push_back(static_cast<double>(steps) * B * o.threads / (cpu_now() - c0));
+    }
   }
+  for (size_t i = 0; i < ts.size(); ++i) r[i].step_us = optimizer_step_us(ts[i], steps);
   return r;
 }
 
@@ -160,7 +204,8 @@ struct OpTime {
 };
 
 // Per-op breakdown: one thread, the whole batch, the plan the runner uses.
-std::vector<OpTime> profile_ops(const Network<float>& net, const Data& d, int B, long steps) {
+std::vector<OpTime> profile_ops(const Network<float>& net, const LossDef& loss, const Data& d,
+                                int B, long steps) {
   const Plan<float> plan(net, PlanOptions{.kernels = fast_kernels()});
   const size_t per = numel(net.input_dims()), nops = plan.ops().size();
   Workspace<float> ws;
@@ -170,7 +215,7 @@ std::vector<OpTime> profile_ops(const Network<float>& net, const Data& d, int B,
     const size_t b = static_cast<size_t>(s + 3) % Data::kBatches;
     std::fill(g.begin(), g.end(), 0.0f);
     plan.loss_and_grad(net.params(), const_cast<float*>(net.buffers()), d.x.data() + b * per * B,
-                       d.y.data() + b * B, B, B, RunInfo{}, ws, g.data(), nullptr,
+                       d.y.data() + b * B, B, B, loss, RunInfo{}, ws, g.data(), nullptr,
                        s >= 0 ? &times : nullptr);
   }
   std::vector<OpTime> out;
@@ -180,8 +225,26 @@ std::vector<OpTime> profile_ops(const Network<float>& net, const Data& d, int B,
   return out;
 }
 
-void print_json(const NetSpec& spec, const Network<float>& net, const Opts& o, const Rates& r,
-                const std::vector<OpTime>& ops) {
+// Each optimizer's throughput and its ratio to the first's.
+nlohmann::json optimizers_json(const std::vector<Trainee>& ts, const std::vector<Rates>& r) {
+  nlohmann::json out = nlohmann::json::array();
+  const double base = median(r.front().wall), base_cpu = median(r.front().cpu);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    out.push_back({{"optimizer", ts[i].optimizer},
+                   {"samples_per_s", median(r[i].wall)},
+                   {"samples_per_cpu_s", median(r[i].cpu)},
+                   {"ratio", median(r[i].wall) / base},
+                   {"ratio_cpu", median(r[i].cpu) / base_cpu},
+                   {"optimizer_step_us", r[i].step_us},
+                   {"reps", r[i].wall}});
+  }
+  return out;
+}
+
+void print_json(const NetSpec& spec, const Opts& o, const std::vector<Trainee>& ts,
+                const std::vector<Rates>& rates, const std::vector<OpTime>& ops) {
+  const Network<float>& net = *ts.front().net;
+  const Rates& r = rates.front();
   const auto [ff, fb] = flops_per_sample(net);
   const double sps = median(r.wall), cpu_sps = median(r.cpu);
   nlohmann::json jops = nlohmann::json::array();
@@ -193,6 +256,8 @@ void print_json(const NetSpec& spec, const Network<float>& net, const Opts& o, c
                       {"batch", o.batch},
                       {"threads", o.threads},
                       {"kernel_path", kernel_path()},
+                      {"optimizer", ts.front().optimizer},
+                      {"loss", o.loss},
                       {"samples_per_s", sps},
                       {"samples_per_cpu_s", cpu_sps},
                       {"gflops_cpu", cpu_sps * (ff + fb) / 1e9},
@@ -202,17 +267,33 @@ void print_json(const NetSpec& spec, const Network<float>& net, const Opts& o, c
                       {"mflop_fwd", ff / 1e6},
                       {"mflop_bwd", fb / 1e6},
                       {"gflops", sps * (ff + fb) / 1e9},
-                      {"ops", jops}};
+                      {"ops", jops},
+                      {"optimizers", optimizers_json(ts, rates)}};
   std::printf("%s\n", j.dump().c_str());
 }
 
-void print_text(const NetSpec& spec, const Network<float>& net, const Opts& o, const Rates& r,
-                const std::vector<OpTime>& ops) {
+void print_optimizers(const std::vector<Trainee>& ts, const std::vector<Rates>& r) {
+  const double base = median(r.front().wall), base_cpu = median(r.front().cpu);
+  std::printf("\noptimizers, interleaved repetitions (samples/s, ratio to %s):\n",
+              ts.front().optimizer.c_str());
+  std::printf("%-10s %12s %7s %14s %7s %14s\n", "optimizer", "wall", "ratio", "per CPU time",
+              "ratio", "step alone us");
+  for (size_t i = 0; i < ts.size(); ++i) {
+    std::printf("%-10s %12.0f %6.3fx %14.0f %6.3fx %14.2f\n", ts[i].optimizer.c_str(),
+                median(r[i].wall), median(r[i].wall) / base, median(r[i].cpu),
+                median(r[i].cpu) / base_cpu, r[i].step_us);
+  }
+}
+
+void print_text(const NetSpec& spec, const Opts& o, const std::vector<Trainee>& ts,
+                const std::vector<Rates>& rates, const std::vector<OpTime>& ops) {
+  const Network<float>& net = *ts.front().net;
+  const Rates& r = rates.front();
   const auto [ff, fb] = flops_per_sample(net);
   const double sps = median(r.wall);
-  std::printf("bench: %s (%s) on %s, batch %d, %d thread(s), kernels %s\n", spec.label.c_str(),
-              net.arch().c_str(), dims_str(net.input_dims()).c_str(), o.batch, o.threads,
-              kernel_path());
+  std::printf("bench: %s (%s) on %s, batch %d, %d thread(s), kernels %s, %s, loss %s\n",
+              spec.label.c_str(), net.arch().c_str(), dims_str(net.input_dims()).c_str(), o.batch,
+              o.threads, kernel_path(), ts.front().optimizer.c_str(), o.loss.c_str());
   std::printf(
       "training throughput: %.0f samples/s  (median of %d x %ld steps; min %.0f, max "
       "%.0f)\n",
@@ -231,6 +312,11 @@ void print_text(const NetSpec& spec, const Network<float>& net, const Opts& o, c
     std::printf("%-28s %9.2f %9.2f\n", op.name.c_str(), op.fwd_us, op.bwd_us);
   }
   std::printf("%-28s %9.2f %9.2f\n", "total", tf, tb);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    std::printf("%-28s %9.2f\n", ("optimizer step (" + ts[i].optimizer + ")").c_str(),
+                rates[i].step_us);
+  }
+  if (ts.size() > 1) print_optimizers(ts, rates);
 }
 
 int run(const Opts& o) {
@@ -240,16 +326,21 @@ int run(const Opts& o) {
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
   if (o.reps < 1) throw UsageError("--reps: must be >= 1");
   if (o.steps < 0) throw UsageError("--steps: must be >= 0");
+  const LossDef& loss = find_loss(o.loss);
   const NetSpec spec = resolve_net(o.preset, o.arch, o.input);
-  Network<float> net(spec.arch, spec.input);
-  net.init(1);
-  const Data d(net, o.batch);
-  const Rates r = time_steps(net, d, o);
-  const auto ops = profile_ops(net, d, o.batch, std::max(10L, r.steps / 4));
+  std::vector<Trainee> ts;
+  for (const std::string& name : split_names(o.optimizers)) {
+    find_optimizer(name);  // names the flag when unknown
+    ts.emplace_back(spec, name, o);
+  }
+  const Data d(*ts.front().net, o.batch);
+  const std::vector<Rates> r = time_steps(ts, d, o);
+  const auto ops =
+      profile_ops(*ts.front().net, loss, d, o.batch, std::max(10L, r.front().steps / 4));
   if (o.json) {
-    print_json(spec, net, o, r, ops);
+    print_json(spec, o, ts, r, ops);
   } else {
-    print_text(spec, net, o, r, ops);
+    print_text(spec, o, ts, r, ops);
   }
   return 0;
 }
@@ -268,6 +359,12 @@ const Register reg{
        sub.add_option("--seconds", o->seconds, "target seconds per repetition")
            ->capture_default_str();
        sub.add_option("--kernels", o->kernels, "auto, avx512, avx2, generic or reference");
+       sub.add_option("--optimizer", o->optimizers,
+                      "optimizer(s) with torch's defaults, comma-separated (" + optimizer_names() +
+                          "): several are timed in interleaved repetitions, with ratios to the "
+                          "first")
+           ->capture_default_str();
+       sub.add_option("--loss", o->loss, "ce or mse")->capture_default_str();
        sub.add_flag("--json", o->json, "one JSON object on stdout");
        sub.add_flag("--peak", o->peak, "measure the float32 FMA peak instead (per --threads)");
        return [o] { return run(*o); };

@@ -8,8 +8,9 @@
 #include "data_flags.h"
 #include "handgrad/core/cpu.h"
 #include "handgrad/core/error.h"
-#include "handgrad/train/evaluate.h"
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/train/evaluate.h"
 #include "handgrad/train/step_runner.h"
 #include "handgrad/train/trainer.h"
 
@@ -68,14 +69,22 @@ int run(const Opts& o) {
     test.y.resize(static_cast<size_t>(o.test_limit));
     test.x.resize(static_cast<size_t>(o.test_limit) * test.sample_size());
   }
+  // Flat samples (a CSV) feed an image network of the same size, as in train.
+  if (test.sample_dims.size() == 1 && m.net.input_dims().size() > 1 &&
+      numel(test.sample_dims) == numel(m.net.input_dims())) {
+    test.sample_dims = m.net.input_dims();
+  }
   check_data_fits(m.net, test, o.model + " on " + test.name);
   StepRunner runner(m.net, o.threads > 0 ? o.threads : default_threads());
+  // The test loss is the loss the model was trained with, as in training.
+  const LossDef& loss = find_loss(loss_from_metadata(m.metadata));
+  runner.set_loss(loss);
   const EvalResult r = evaluate(runner, m.net, test);
   if (!o.logits.empty()) write_logits(o.logits, runner, m, test);
   long correct = 0;
   for (size_t i = 0; i < r.confusion.size(); ++i) correct += r.confusion[i][i];
-  std::printf("%s on %s: test accuracy %.4f (%ld/%d), test loss %.4f\n", o.model.c_str(),
-              test.name.c_str(), r.accuracy, correct, r.n, r.loss);
+  std::printf("%s on %s: test accuracy %.4f (%ld/%d), test loss %.4f (%s)\n", o.model.c_str(),
+              test.name.c_str(), r.accuracy, correct, r.n, r.loss, loss.title.c_str());
   std::printf("confusion matrix (rows: true class, columns: predicted):\n%s",
               format_confusion(r.confusion).c_str());
   if (o.json) {

@@ -3,15 +3,15 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/model/presets.h"
 #include "handgrad/core/error.h"
+#include "handgrad/model/presets.h"
 #include "handgrad/train/gradcheck.h"
 
 namespace handgrad::cli {
 namespace {
 
 struct Opts {
-  std::string preset, arch, input;
+  std::string preset, arch, input, loss = "ce";
   int batch = 2;
   uint64_t seed = 0;
   size_t max_checks = 200;
@@ -20,14 +20,15 @@ struct Opts {
 int run(const Opts& o) {
   const auto [arch, input, label] = resolve_net(o.preset, o.arch, o.input);
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
-  const GradReport r = gradcheck_network(arch, input, o.batch, o.seed, o.max_checks);
+  const LossDef& loss = find_loss(o.loss);
+  const GradReport r = gradcheck_network(arch, input, o.batch, o.seed, o.max_checks, loss);
   std::printf("gradcheck: %s on input %s, batch %d, float64 central differences (h=1e-6)\n",
               arch.c_str(), dims_str(input).c_str(), o.batch);
   std::printf("\n%-52s %12s %8s\n", "each layer alone", "max rel err", "checked");
   for (const auto& row : r.layers) {
     std::printf("%-52s %12.3e %8zu\n", row.what.c_str(), row.max_rel_error, row.checked);
   }
-  std::printf("\n%-52s %12s %8s\n", "whole network, softmax cross-entropy", "max rel err",
+  std::printf("\n%-52s %12s %8s\n", ("whole network, " + loss.title).c_str(), "max rel err",
               "checked");
   for (const auto& row : r.params) {
     std::printf("%-52s %12.3e %8zu\n", row.what.c_str(), row.max_rel_error, row.checked);
@@ -46,6 +47,8 @@ const Register reg{
        sub.add_option("--batch-size", o->batch, "samples per check")->capture_default_str();
        sub.add_option("--seed", o->seed, "random seed")->capture_default_str();
        sub.add_option("--max-checks", o->max_checks, "elements compared per tensor")
+           ->capture_default_str();
+       sub.add_option("--loss", o->loss, "the whole network's loss: ce or mse")
            ->capture_default_str();
        return [o] { return run(*o); };
      }}};

@@ -4,8 +4,9 @@
 
 #include "command.h"
 #include "handgrad/core/cpu.h"
-#include "handgrad/kernels/path.h"
+#include "handgrad/dist/job.h"
 #include "handgrad/export/onnx.h"
+#include "handgrad/kernels/path.h"
 
 namespace handgrad::cli {
 namespace {
@@ -19,6 +20,7 @@ int run() {
   std::printf("threads: %u hardware (default for training: %d)\n",
               std::thread::hardware_concurrency(), default_threads());
   std::printf("onnx export: %s\n", onnx_export_info().c_str());
+  std::printf("mpi: %s\n", dist::mpi_info().c_str());
   return 0;
 }
 

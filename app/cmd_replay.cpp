@@ -4,21 +4,25 @@
 // writes exactly what reference/replay.py writes, in the same formats:
 //   losses.txt          one line per step: the mean loss of that step's batch
 //   grads0.safetensors  the gradients at step 0 (before any update)
-//   params.safetensors  the model after the last step
+//   params.safetensors  the model (parameters and buffers) after the last step
 //   logits.safetensors  "init" and "final": logits (m, classes) on the first m test samples
+//                       (evaluation mode)
+// The training flags are train's (--loss, --optimizer, --lr-schedule ...); an
+// epoch is the batch-order file's lines, so --lr-step-epochs 0.25 decays the
+// rate every quarter of them, and cosine's T_max is the steps replayed.
 #include <cstdio>
 #include <limits>
 #include <numeric>
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/model/presets.h"
-#include "handgrad/data/data_source.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
+#include "handgrad/data/data_source.h"
 #include "handgrad/model/model_file.h"
-#include "handgrad/optim/sgd.h"
+#include "handgrad/model/presets.h"
 #include "handgrad/train/session.h"
+#include "optim_flags.h"
 
 namespace handgrad::cli {
 namespace {
@@ -26,10 +30,12 @@ namespace {
 struct Opts {
   std::string init, arch, input, batch_order, out;
   DataArgs data;
-  SgdOptions sgd;
-  int steps = 0;  // 0: every line of the batch order
+  ObjectiveFlags objective;
+  TrainOptions resolved;  // the objective as resolved after parsing
+  int steps = 0;          // 0: every line of the batch order
   int test_batch = 100;
   int threads = 1;
+  uint64_t seed = 0;  // the run seed: dropout masks
 };
 
 // The values (net.num_params(), laid out as the parameters) as named tensors.
@@ -67,8 +73,11 @@ TrainOptions session_options(const Opts& o) {
   t.init = o.init;
   t.batch_order = o.batch_order;
   t.iterations = o.steps;
-  t.sgd = o.sgd;
+  t.loss = o.resolved.loss;
+  t.optim = o.resolved.optim;
+  t.schedule = o.resolved.schedule;
   t.threads = o.threads;
+  t.seed = o.seed;
   t.out_dir = o.out;
   t.eval_every = std::numeric_limits<long>::max();  // only the final evaluation
   t.checkpoint_every = 0;
@@ -98,7 +107,8 @@ int run(const Opts& o) {
   std::vector<float> grads0;
   s.set_gradient_fn([&](const float* x, const int* y, int n) {
     const double loss = s.runner().loss_and_grad(x, y, n);
-    if (loss_values.empty()) grads0.assign(s.runner().grads(), s.runner().grads() + net.num_params());
+    if (loss_values.empty())
+      grads0.assign(s.runner().grads(), s.runner().grads() + net.num_params());
     loss_values.push_back(loss);
     char line[32];
     std::snprintf(line, sizeof line, "%.9e\n", loss);
@@ -131,16 +141,18 @@ const Register reg{
        sub.add_option("--batch-order", o->batch_order, "one line of sample indices per step")
            ->required();
        sub.add_option("--steps", o->steps, "steps to run (0: every line)")->capture_default_str();
-       sub.add_option("--lr", o->sgd.lr, "learning rate")->capture_default_str();
-       sub.add_option("--momentum", o->sgd.momentum, "SGD momentum")->capture_default_str();
-       sub.add_option("--weight-decay", o->sgd.weight_decay, "L2 weight decay")
-           ->capture_default_str();
-       sub.add_flag("--nesterov", o->sgd.nesterov, "Nesterov momentum");
+       add_objective_flags(sub, o->objective);
        sub.add_option("--test-batch", o->test_batch, "test samples whose logits are written")
            ->capture_default_str();
        sub.add_option("--threads", o->threads, "threads")->capture_default_str();
+       sub.add_option("--seed", o->seed, "run seed (dropout masks)")->capture_default_str();
        sub.add_option("--out", o->out, "folder for the outputs")->required();
-       return [o] { return run(*o); };
+       return [o, &sub] {
+         o->resolved.loss = o->objective.loss;
+         o->resolved.optim = resolve_optimizer(sub, o->objective.optim);
+         o->resolved.schedule = o->objective.schedule;
+         return run(*o);
+       };
      }}};
 
 }  // namespace

@@ -10,16 +10,20 @@
 #include "handgrad/core/error.h"
 #include "handgrad/train/evaluate.h"
 #include "handgrad/train/trainer.h"
+#include "optim_flags.h"
 #include "preset_flags.h"
+#include "train_mpi.h"
 
 namespace handgrad::cli {
 namespace {
 
 struct Opts {
   TrainOptions t;
+  ObjectiveFlags objective;
   int seeds = 1;
   bool json = false;
   bool seed_settings = false;
+  MpiFlags mpi;
 };
 
 void print_report(const TrainResult& r) {
@@ -64,10 +68,37 @@ nlohmann::json result_json(const TrainResult& r) {
           {"out", r.out_dir},
           {"confusion", r.confusion},
           {"dead_relu", relu},
-          {"warnings", r.warnings}};
+          {"warnings", r.warnings},
+          {"world_size", 1}};
+}
+
+// Under mpirun: rank 0's report, with the job's shape and its exchange cost.
+void print_mpi_report(const Opts& o, const TrainResult& r, const dist::DistStats& s) {
+  print_report(r);
+  std::printf(
+      "mpi: %d ranks x %d thread(s), %d slices; per step (median): compute %.3f ms, gradient "
+      "exchange %.3f ms (min %.3f ms), %.1f KB sent by rank 0\n",
+      s.world_size, s.threads_per_rank, s.slices, 1e3 * s.compute_median, 1e3 * s.exchange_median,
+      1e3 * s.exchange_min, s.bytes_sent_per_step / 1e3);
+  if (!o.json) return;
+  nlohmann::json j = result_json(r);
+  j["world_size"] = s.world_size;
+  j["mpi"] = {{"threads_per_rank", s.threads_per_rank},
+              {"slices", s.slices},
+              {"steps", s.steps},
+              {"compute_seconds_median", s.compute_median},
+              {"exchange_seconds_median", s.exchange_median},
+              {"exchange_seconds_min", s.exchange_min},
+              {"bytes_sent_per_step", s.bytes_sent_per_step}};
+  std::printf("%s\n", j.dump().c_str());
 }
 
 int run_one(const Opts& o) {
+  if (launched_by_mpi()) {
+    return run_train_mpi(o.t, o.mpi, [&o](const TrainResult& r, const dist::DistStats& s) {
+      print_mpi_report(o, r, s);
+    });
+  }
   const TrainResult r = train(o.t);
   print_report(r);
   if (o.json) std::printf("%s\n", result_json(r).dump().c_str());
@@ -76,6 +107,10 @@ int run_one(const Opts& o) {
 
 int run_seeds(const Opts& o) {
   if (!o.t.resume.empty()) throw UsageError("--seeds: cannot be combined with --resume");
+  if (launched_by_mpi()) {
+    if (dist::launched_rank() != 0) return kExitUsage;  // rank 0 says it
+    throw UsageError("--seeds: not under mpirun (run the seeds one after another)");
+  }
   const std::string base = o.t.out_dir.empty() ? default_run_dir(o.t) : o.t.out_dir;
   std::vector<TrainResult> runs;
   std::vector<double> acc;
@@ -151,11 +186,7 @@ const Register reg{
        sub.add_option("--iterations", t.iterations, "stop after N steps instead")->excludes(epochs);
        sub.add_option("--batch-size", t.batch_size, "samples per step (last batch partial)")
            ->capture_default_str();
-       sub.add_option("--lr", t.sgd.lr, "learning rate")->capture_default_str();
-       sub.add_option("--momentum", t.sgd.momentum, "SGD momentum")->capture_default_str();
-       sub.add_option("--weight-decay", t.sgd.weight_decay, "L2 weight decay")
-           ->capture_default_str();
-       sub.add_flag("--nesterov", t.sgd.nesterov, "Nesterov momentum");
+       add_objective_flags(sub, o->objective);
        sub.add_option("--seed", t.seed, "random seed (init and shuffling)")->capture_default_str();
        sub.add_option("--seeds", o->seeds, "train seeds seed..seed+N-1, report the spread")
            ->capture_default_str();
@@ -182,17 +213,30 @@ const Register reg{
                     "MNIST's mean/std normalisation (x - 0.1307) / 0.3081, stored in the model");
        sub.add_flag("--quiet", t.quiet, "no progress on stderr");
        sub.add_flag("--json", o->json, "print a JSON summary as the last line of stdout");
+       add_mpi_flags(sub, o->mpi);
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
          if (!o->t.resume.empty()) {
-           for (const char* f : {"--preset",       "--arch",        "--input",
-                                 "--data",         "--data-dir",    "--batch-size",
-                                 "--lr",           "--momentum",    "--weight-decay",
-                                 "--nesterov",     "--seed",        "--threads",
-                                 "--init",         "--batch-order", "--clip-grad-norm",
-                                 "--standardize",  "--normalize",   "--train-limit",
-                                 "--test-limit",   "--eval-every",  "--checkpoint-every",
-                                 "--seed-settings"}) {
+           std::vector<const char*> fixed = {"--preset",
+                                             "--arch",
+                                             "--input",
+                                             "--data",
+                                             "--data-dir",
+                                             "--batch-size",
+                                             "--seed",
+                                             "--threads",
+                                             "--init",
+                                             "--batch-order",
+                                             "--clip-grad-norm",
+                                             "--standardize",
+                                             "--normalize",
+                                             "--train-limit",
+                                             "--test-limit",
+                                             "--eval-every",
+                                             "--checkpoint-every",
+                                             "--seed-settings"};
+           fixed.insert(fixed.end(), kObjectiveFlags.begin(), kObjectiveFlags.end());
+           for (const char* f : fixed) {
              if (sub.count(f) > 0) {
                throw UsageError(std::string(f) +
                                 ": not with --resume, which continues with the "
@@ -201,7 +245,12 @@ const Register reg{
              }
            }
          }
-         if (o->t.resume.empty()) apply_preset_defaults(o->t, sub, o->seed_settings);
+         if (o->t.resume.empty()) {
+           o->t.loss = o->objective.loss;
+           o->t.optim = resolve_optimizer(sub, o->objective.optim);
+           o->t.schedule = o->objective.schedule;
+           apply_preset_defaults(o->t, sub, o->seed_settings);
+         }
          if (o->seeds < 1) throw UsageError("--seeds: must be >= 1");
          return o->seeds > 1 ? run_seeds(*o) : run_one(*o);
        };

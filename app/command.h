@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "handgrad/core/error.h"
+
 namespace handgrad::cli {
 
 // setup() adds the subcommand's options to `sub` and returns the function
@@ -20,6 +22,13 @@ struct Command {
 };
 
 std::vector<Command>& commands();
+
+// The one line (no newline) an error is reported with: a library error as it
+// is, a FieldError naming its flag ("--lr: must be > 0"). Code: main.cpp.
+std::string message(const Error& e);
+std::string one_line(const char* msg);
+// As message(), for a field ("" = none) and a message given apart.
+std::string field_line(const std::string& field, const char* msg);
 
 // For --arch: an empty string (`--arch "$UNSET"`) must be an error, not a
 // silent fall-back to the default preset.

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "handgrad/core/error.h"
+#include "handgrad/dist/job.h"
 
 namespace handgrad::cli {
 std::vector<Command>& commands() {
@@ -16,7 +17,6 @@ std::vector<Command>& commands() {
   return c;
 }
 
-namespace {
 // Errors quote what the user gave (architecture strings, tensor names from a
 // file); a newline or control character there must not break the promise of
 // exactly one line on stderr.
@@ -35,14 +35,20 @@ std::string one_line(const char* msg) {
   return out;
 }
 
+std::string field_line(const std::string& field, const char* msg) {
+  if (field.empty()) return one_line(msg);
+  std::string flag = field;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return "--" + flag + ": " + one_line(msg);
+}
+
 // A library error names the setting; the command line names the flag.
 std::string message(const Error& e) {
   const auto* f = dynamic_cast<const FieldError*>(&e);
-  if (!f) return one_line(e.what());
-  std::string flag = f->field();
-  for (char& c : flag) c = c == '_' ? '-' : c;
-  return "--" + flag + ": " + one_line(e.what());
+  return field_line(f ? f->field() : "", e.what());
 }
+
+namespace {
 
 std::string parent_help(const std::string& name) {
   if (name == "data") return "Get MNIST (data fetch), write 2-D data sets as CSV (data make)";
@@ -87,6 +93,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // Under mpirun every rank parses the same words: rank 0 says it once.
+    if (dist::launched_rank() != 0) return kExitUsage;
     std::fprintf(stderr, "handgrad: error: %s (see --help)\n", cli::one_line(e.what()).c_str());
     return kExitUsage;
   } catch (const Error& e) {

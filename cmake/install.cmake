@@ -9,7 +9,10 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS handgrad RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS handgrad_lib EXPORT handgradTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY include/handgrad DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# include/handgrad/dist belongs to handgrad_dist, which only the CLI links
+# (so that the installed library needs no MPI): not installed.
+install(DIRECTORY include/handgrad DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN dist EXCLUDE)
 install(EXPORT handgradTargets NAMESPACE handgrad::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/handgrad)
 

@@ -36,6 +36,9 @@ PROBLEM = {
     "arch/int-overflow-arg.arch": "integer", "arch/stray-character.arch": "';'",
     "arch/output-not-flat.arch": "not flat", "arch/multi-line.arch": "unexpected 'r'",
     "arch/binary-garbage.arch": "unexpected", "arch/empty.arch": "empty",
+    "arch/dropout-out-of-range.arch": "layer 'dropout': p must be < 1, got 1.5",
+    "arch/leaky-relu-not-a-number.arch": "layer 'leaky_relu': expected a number",
+    "arch/avgpool-zero.arch": "layer 'avgpool': kernel must be positive, got 0",
     "csv/text-field.csv": ":6: column 2", "csv/nan.csv": "not a finite number",
     "csv/inf.csv": "not a finite number", "csv/huge-number.csv": "not a finite number",
     "csv/missing-column.csv": ":6: expected 3 columns", "csv/extra-column.csv": "found 4",
@@ -225,6 +228,9 @@ def main():
         ("multi-line", "conv(4,5\nrelu\nflatten linear(10)"),
         ("binary-garbage", bytes(range(0x80, 0xC0)) + b"(\x01\x02)"),
         ("empty", ""),
+        ("dropout-out-of-range", "flatten dropout(1.5) linear(10)"),
+        ("leaky-relu-not-a-number", "conv(4,5) leaky_relu(x) flatten linear(10)"),
+        ("avgpool-zero", "avgpool(0) flatten linear(10)"),
     ]:
         write("arch/%s.arch" % name, text, arch_cmd, "architecture")
 

@@ -33,7 +33,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$out/corpus"
   seeds="fuzz/corpus/$t"
   dict=()
-  [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+  # fuzz_arch's dictionary is generated from the layer table at build time.
+  [ -f "$BUILD/$t.dict" ] && dict=(-dict="$BUILD/$t.dict")
   echo "== $t for $2 s (log: $out/log)"
   if "$bin" "$out/corpus" "$seeds" "${dict[@]}" -max_total_time="$2" -timeout=10 \
       -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \

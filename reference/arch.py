@@ -5,6 +5,8 @@ describes the configured network, each layer with its torch.nn module as a Pytho
 expression over `nn` (the layer's own `torch()` in src/layers/<name>.cpp), and this
 builds nn.Sequential from exactly those. Parameter names equal handgrad's because
 both are nn.Sequential state_dict names: "<layer index>.weight", "<layer index>.bias".
+A layer torch.nn has no exact twin of names a module of hg_modules.py ("hg.Dropout(0.5)":
+PyTorch's dropout with handgrad's masks), which learns its index in the Sequential here.
 
 The handgrad binary is $HANDGRAD_BIN, else build/handgrad beside this folder.
 """
@@ -12,7 +14,12 @@ import json
 import os
 import subprocess
 
+import sys
+
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hg_modules as hg  # noqa: E402
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,4 +57,9 @@ def resolve(arch_or_preset, input_dims=None):
 def build(arch, input_dims):
     """nn.Sequential of the layers handgrad builds for `arch` on `input_dims`."""
     d = describe(arch, input_dims)
-    return nn.Sequential(*[eval(layer["torch"], {"nn": nn}) for layer in d["layers"]])  # noqa: S307
+    seq = nn.Sequential(*[eval(layer["torch"], {"nn": nn, "hg": hg})  # noqa: S307
+                          for layer in d["layers"]])
+    for i, m in enumerate(seq):
+        if hasattr(m, "set_layer_index"):
+            m.set_layer_index(i)
+    return seq

@@ -41,14 +41,17 @@ def load(path):
 
 
 def save(path, tensors, metadata=None):
-    """Writes float32 tensors (dict name -> array) atomically (tmp + rename)."""
+    """Writes tensors (dict name -> array) atomically (tmp + rename): integer arrays as
+    I64 (batch norm's num_batches_tracked), everything else as F32."""
     header = {}
     blobs = []
     offset = 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(np.asarray(tensors[name], dtype="<f4"))
-        blob = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
+        a = np.asarray(tensors[name])
+        i64 = np.issubdtype(a.dtype, np.integer)
+        a = np.asarray(a, dtype="<i8" if i64 else "<f4")  # keeps a 0-d shape ()
+        blob = a.tobytes(order="C")
+        header[name] = {"dtype": "I64" if i64 else "F32", "shape": list(a.shape),
                         "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)

@@ -1,4 +1,4 @@
-// safetensors reader and writer (F32 only), validated as strictly as the
+// safetensors reader and writer (F32 and I64), validated as strictly as the
 // reference implementation: a file either loads completely or is refused with
 // one line naming the path and the problem.
 //
@@ -49,7 +49,12 @@ struct Entry {
   std::string name;
   Dims shape;
   uint64_t begin, end;
+  DType dtype;
 };
+
+size_t item_size(DType t) {
+  return t == DType::i64 ? 8 : 4;
+}
 
 // A non-negative integer no larger than `limit`, or an error naming `what`.
 uint64_t to_count(const nlohmann::json& v, uint64_t limit, const std::string& what,
@@ -70,13 +75,13 @@ Entry parse_entry(const std::string& name, const nlohmann::json& t, uint64_t dat
   }
   const auto& dtype = t["dtype"];
   if (!dtype.is_string()) throw Error(path + ": " + where + " has a non-string dtype");
-  if (dtype.get<std::string>() != "F32") {
-    throw Error(path + ": " + where + " has dtype " + dtype.get<std::string>() +
-                "; handgrad reads only F32");
+  const std::string dt = dtype.get<std::string>();
+  if (dt != "F32" && dt != "I64") {
+    throw Error(path + ": " + where + " has dtype " + dt + "; handgrad reads only F32 and I64");
   }
   const auto& shape = t["shape"];
   if (!shape.is_array()) throw Error(path + ": " + where + " has a shape that is not a list");
-  Entry e{name, {}, 0, 0};
+  Entry e{name, {}, 0, 0, dt == "I64" ? DType::i64 : DType::f32};
   const auto& off = t["data_offsets"];
   if (!off.is_array() || off.size() != 2) {
     throw Error(path + ": " + where + " data_offsets is not a [begin, end] pair");
@@ -97,7 +102,7 @@ Entry parse_entry(const std::string& name, const nlohmann::json& t, uint64_t dat
     e.shape.push_back(static_cast<int>(to_count(d, 1u << 30, where + " shape entry", path)));
     empty = empty || e.shape.back() == 0;
   }
-  // Elements, computed so that elements * 4 cannot overflow.
+  // Elements, computed so that elements * 8 cannot overflow.
   uint64_t elements = empty ? 0 : 1;
   for (const int d : e.shape) {
     if (empty) break;
@@ -106,9 +111,10 @@ Entry parse_entry(const std::string& name, const nlohmann::json& t, uint64_t dat
     }
     elements *= static_cast<uint64_t>(d);
   }
-  if (e.end - e.begin != elements * 4) {
+  const uint64_t bytes = elements * item_size(e.dtype);
+  if (e.end - e.begin != bytes) {
     throw Error(path + ": " + where + " shape " + dims_str(e.shape) + " needs " +
-                std::to_string(elements * 4) + " bytes of F32 but data_offsets " + range +
+                std::to_string(bytes) + " bytes of " + dt + " but data_offsets " + range +
                 " hold " + std::to_string(e.end - e.begin));
   }
   return e;
@@ -181,8 +187,14 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& path)
   }
   const char* data = bytes.data() + 8 + n;
   for (const Entry& e : entries) {
-    NamedTensor t{e.name, e.shape, std::vector<float>((e.end - e.begin) / 4)};
-    if (!t.data.empty()) std::memcpy(t.data.data(), data + e.begin, e.end - e.begin);
+    NamedTensor t{e.name, e.shape, {}, e.dtype};
+    if (e.dtype == DType::i64) {
+      t.ints.resize((e.end - e.begin) / 8);
+      if (!t.ints.empty()) std::memcpy(t.ints.data(), data + e.begin, e.end - e.begin);
+    } else {
+      t.data.resize((e.end - e.begin) / 4);
+      if (!t.data.empty()) std::memcpy(t.data.data(), data + e.begin, e.end - e.begin);
+    }
     st.tensors.push_back(std::move(t));
   }
   return st;
@@ -200,13 +212,15 @@ void write_safetensors(const std::string& path, const SafeTensors& st) {
     if (t.name == "__metadata__" || header.contains(t.name)) {
       throw Error(path + ": duplicate or reserved tensor name '" + t.name + "'");
     }
-    if (numel(t.shape) != t.data.size()) {
+    const bool i64 = t.dtype == DType::i64;
+    if (numel(t.shape) != t.count() || (i64 ? !t.data.empty() : !t.ints.empty())) {
       throw Error(path + ": tensor '" + t.name + "' has shape " + dims_str(t.shape) + " but " +
-                  std::to_string(t.data.size()) + " values");
+                  std::to_string(t.count()) + " " + dtype_name(t.dtype) + " values");
     }
-    const uint64_t bytes = t.data.size() * 4;
-    header[t.name] = {
-        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    const uint64_t bytes = t.count() * item_size(t.dtype);
+    header[t.name] = {{"dtype", dtype_name(t.dtype)},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string json = header.dump();
@@ -217,7 +231,11 @@ void write_safetensors(const std::string& path, const SafeTensors& st) {
   out += json;
   out.reserve(out.size() + offset);
   for (const auto& t : st.tensors) {
-    out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+    if (t.dtype == DType::i64) {
+      out.append(reinterpret_cast<const char*>(t.ints.data()), t.ints.size() * 8);
+    } else {
+      out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+    }
   }
   write_file_atomic(path, out);
 }

@@ -12,6 +12,10 @@ size_t numel(const Dims& d) {
   return n;
 }
 
+const char* dtype_name(DType t) {
+  return t == DType::i64 ? "I64" : "F32";
+}
+
 std::string dims_str(const Dims& d) {
   std::string s;
   for (size_t i = 0; i < d.size(); ++i) {

@@ -254,6 +254,16 @@ inline void sgd(float* p, const float* grads, float* v, size_t m, float lr, floa
   sgd_update(p, grads, v, m, lr, mu, wd, nesterov);
 }
 
+inline void adam(float* p, const float* grads, float* m, float* v, size_t n,
+                 const AdamScalars<float>& s) {
+  adam_update(p, grads, m, v, n, s);
+}
+
+inline void rmsprop(float* p, const float* grads, float* sq, float* buf, size_t n,
+                    const RmspropScalars<float>& s) {
+  rmsprop_update(p, grads, sq, buf, n, s);
+}
+
 inline double fma_peak(long iters) {
   constexpr int N = kRegs == 32 ? 24 : 12;  // independent chains: > latency x ports
   V acc[N];

@@ -11,11 +11,13 @@
 
 #include "kernels/kernels.h"
 
-#define HANDGRAD_ISA_VARIANTS(name, params, body)                                        \
-  [[maybe_unused]] void name##_generic params body                                        \
-  [[maybe_unused, gnu::target("avx2,fma")]] void name##_avx2 params body                  \
-  [[maybe_unused, gnu::target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]] void name##_avx512 \
-      params body
+// The body is variadic: commas in it (an initializer list) are fine.
+#define HANDGRAD_ISA_VARIANTS(name, params, ...)                                    \
+  [[maybe_unused]] void name##_generic params __VA_ARGS__                           \
+      [[maybe_unused, gnu::target("avx2,fma")]] void name##_avx2 params __VA_ARGS__ \
+      [[maybe_unused,                                                               \
+        gnu::target(                                                                \
+            "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]] void name##_avx512 params __VA_ARGS__
 
 namespace handgrad::kernels {
 

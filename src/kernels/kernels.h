@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "handgrad/kernels/path.h"
+#include "kernels/update_rules.h"
 
 namespace handgrad {
 
@@ -83,12 +84,17 @@ struct KernelTable {
   // torch.optim.SGD, exactly the reference's operations (no fused multiply-add).
   void (*sgd)(float* params, const float* grads, float* v, size_t m, float lr, float mu, float wd,
               bool nesterov);
+  // torch.optim.Adam / AdamW: m (exp_avg), v (exp_avg_sq), n values each.
+  void (*adam)(float* params, const float* grads, float* m, float* v, size_t n,
+               const kernels::AdamScalars<float>& s);
+  // torch.optim.RMSprop: sq (square_avg), buf (momentum_buffer; null without momentum).
+  void (*rmsprop)(float* params, const float* grads, float* sq, float* buf, size_t n,
+                  const kernels::RmspropScalars<float>& s);
 
   // `iters` rounds of independent multiply-add chains, all registers busy;
   // returns the flops done (the bench's measured peak, per thread).
   double (*fma_peak)(long iters);
 };
-
 
 namespace kernels {
 const KernelTable* generic_table();

@@ -24,6 +24,8 @@ const KernelTable* HG_TABLE_FN() {
       .relu_bwd = k::relu_bwd,
       .add = k::add,
       .sgd = k::sgd,
+      .adam = k::adam,
+      .rmsprop = k::rmsprop,
       .fma_peak = k::fma_peak,
   };
   return &t;

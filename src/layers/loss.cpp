@@ -2,6 +2,7 @@
 // delta_L = a_3 - y, which is the gradient only if a_3 is the *softmax
 // output*; with a_3 = z_3 the logits (eq. 11), the gradient of the loss with
 // respect to the logits is softmax(a_3) - y (divided by N for the batch mean).
+// Derivation: docs/math.md#cross-entropy.
 #include "handgrad/layers/loss.h"
 
 #include <algorithm>

@@ -8,6 +8,7 @@
 // backward: dout (n, out_size), image planes dout_plane apart (0 = dense);
 //   *adds* dL/d(params) to dparams; when grad_in, puts dL/d(input) in
 //   w.din_ptr / w.din_plane, or into `into` when the plan gives a target.
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,14 +20,16 @@ namespace handgrad {
 // A pointwise activation y = f(x) that a neighbour can fold into its own
 // pass. An activation op offers one (Op::pointwise); a max-pool absorbs a
 // non-decreasing one on either side, since max(f(a), f(b)) = f(max(a, b)).
+// The kernels are functions, not bare pointers, so that an activation with
+// an argument (leaky_relu's slope) binds it.
 struct Pointwise {
   const char* name = "";
   bool relu = false;      // ReLU: the pool kernels apply it themselves
   bool monotone = false;  // non-decreasing
   // y (m) = f(x); may work in place.
-  void (*fwd)(const float* x, float* y, size_t m) = nullptr;
-  // din (m) = dout * f'(x), computed from y = f(x); nullptr if f' needs x.
-  void (*bwd)(const float* y, const float* dout, float* din, size_t m) = nullptr;
+  std::function<void(const float* x, float* y, size_t m)> fwd;
+  // din (m) = dout * f'(x), computed from y = f(x); empty if f' needs x.
+  std::function<void(const float* y, const float* dout, float* din, size_t m)> bwd;
 };
 
 // Where the plan wants an op's dL/d(input) written: into the producer's own
@@ -44,6 +47,7 @@ class Op {
 
   std::string name;        // "conv(4,5)", "relu+maxpool(2)"
   int first = 0, last = 0;  // the network layers [first, last] it computes
+  int layer = 0;            // the layer it was lowered from (fusion keeps it): its randomness key
   size_t in_size = 0, out_size = 0;  // floats per sample
   size_t param_off = 0, buffer_off = 0;
   bool grad_in = false;   // an op before has parameters: compute dL/d(input)

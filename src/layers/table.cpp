@@ -53,6 +53,14 @@ std::string usage_args(const LayerDef& d);
 
 }  // namespace
 
+std::string python_float(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
 std::string layer_grammar(const LayerDef& d) {
   return d.args.empty() ? d.name : d.name + usage_args(d);
 }

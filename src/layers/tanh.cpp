@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "kernels/isa_variants.h"
-#include "layers/op.h"
+#include "layers/pointwise_op.h"
 
 namespace handgrad {
 
@@ -63,37 +63,15 @@ HANDGRAD_ISA_VARIANTS(tanh_bwd, (const float* y, const float* dout, float* din, 
   for (size_t i = 0; i < m; ++i) din[i] = dout[i] * (1.0f - y[i] * y[i]);
 })
 
-class TanhOp final : public Op<float> {
- public:
-  explicit TanhOp(const KernelTable& k) {
-    pw_.name = "tanh";
-    pw_.monotone = true;
-    pw_.fwd = kernels::pick_isa(k, tanh_fwd_generic, tanh_fwd_avx2, tanh_fwd_avx512);
-    pw_.bwd = kernels::pick_isa(k, tanh_bwd_generic, tanh_bwd_avx2, tanh_bwd_avx512);
-  }
-  const Pointwise* pointwise() const override { return &pw_; }
-  void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
-    w.out.resize(out_size * p.n + kSlack);
-    pw_.fwd(in, w.out.data(), out_size * p.n);
-    w.out_ptr = w.out.data();
-  }
-  void backward(const Pass<float>& p, const float*, const float* dout, size_t,
-                OpBuffers<float>& w, float*, DinTarget<float>) const override {
-    if (!grad_in) return;
-    w.din.resize(in_size * p.n);
-    pw_.bwd(w.out.data(), dout, w.din.data(), in_size * p.n);
-    w.din_ptr = w.din.data();
-    w.din_plane = 0;
-  }
-
- private:
-  Pointwise pw_;
-};
-
 template <class T>
 std::unique_ptr<Op<T>> Tanh<T>::lower(const KernelTable& k) const {
   if constexpr (std::is_same_v<T, float>) {
-    return std::make_unique<TanhOp>(k);
+    Pointwise pw;
+    pw.name = "tanh";
+    pw.monotone = true;
+    pw.fwd = kernels::pick_isa(k, tanh_fwd_generic, tanh_fwd_avx2, tanh_fwd_avx512);
+    pw.bwd = kernels::pick_isa(k, tanh_bwd_generic, tanh_bwd_avx2, tanh_bwd_avx512);
+    return std::make_unique<PointwiseOp>(std::move(pw));
   } else {
     return nullptr;
   }

@@ -26,7 +26,13 @@ void save_model(const std::string& path, const Network<float>& net,
   st.metadata["handgrad_version"] = HANDGRAD_VERSION;
   if (!net.input_norm().empty()) st.metadata["standardize"] = net.input_norm().to_json();
   for_each_tensor(net, [&](const ParamInfo& p, const float* src) {
-    st.tensors.push_back({p.name, p.dims, std::vector<float>(src, src + p.size)});
+    if (p.dtype == DType::i64) {
+      std::vector<int64_t> v(p.size);
+      for (size_t i = 0; i < p.size; ++i) v[i] = static_cast<int64_t>(src[i]);
+      st.tensors.push_back({p.name, p.dims, {}, DType::i64, std::move(v)});
+    } else {
+      st.tensors.push_back({p.name, p.dims, std::vector<float>(src, src + p.size)});
+    }
   });
   write_safetensors(path, st);
 }
@@ -42,6 +48,10 @@ void load_params(const SafeTensors& st, Network<float>& net, const std::string& 
       throw Error(path + ": tensor '" + p.name + "' has shape " + dims_str(t->shape) +
                   " but the architecture needs " + dims_str(p.dims));
     }
+    if (t->dtype != p.dtype) {
+      throw Error(path + ": tensor '" + p.name + "' has dtype " + dtype_name(t->dtype) +
+                  " but the architecture needs " + dtype_name(p.dtype));
+    }
   });
   for (const auto& t : st.tensors) {
     bool known = false;
@@ -53,7 +63,11 @@ void load_params(const SafeTensors& st, Network<float>& net, const std::string& 
   }
   for_each_tensor(net, [&](const ParamInfo& p, float* dst) {
     const NamedTensor* t = st.find(p.name);
-    std::copy(t->data.begin(), t->data.end(), dst);
+    if (t->dtype == DType::i64) {
+      for (size_t i = 0; i < p.size; ++i) dst[i] = static_cast<float>(t->ints[i]);
+    } else {
+      std::copy(t->data.begin(), t->data.end(), dst);
+    }
   });
 }
 

@@ -73,7 +73,7 @@ void Network<T>::add_tensors(size_t i, const std::string& where) {
     size_t& at = t.trainable ? p : b;
     (t.trainable ? params_info_ : buffers_info_)
         .push_back({std::to_string(i) + "." + t.name, t.dims, at, size, static_cast<int>(i),
-                    t.trainable});
+                    t.trainable, t.dtype});
     at += size;
     if (size > kMaxParams || p + b > kMaxParams) {
       throw UsageError("architecture: " + where + "the network would have over " +
@@ -176,8 +176,9 @@ const T* Network<T>::forward(const T* x, int n, Workspace<T>& ws) const {
 
 template <class T>
 double Network<T>::loss_and_grad(const T* x, const int* labels, int n, int batch_total,
-                                 Workspace<T>& ws, T* grads, T* dinput, const RunInfo& run) {
-  return plan_->loss_and_grad(params(), buffers(), x, labels, n, batch_total, run, ws, grads,
+                                 Workspace<T>& ws, T* grads, T* dinput, const RunInfo& run,
+                                 const LossDef& loss) {
+  return plan_->loss_and_grad(params(), buffers(), x, labels, n, batch_total, loss, run, ws, grads,
                               dinput);
 }
 

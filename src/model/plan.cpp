@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "handgrad/layers/loss.h"
 #include "kernels/kernels.h"
 
 namespace handgrad {
@@ -25,8 +24,8 @@ class RefOp final : public Op<T> {
     l_.forward(p, in, w.out.data());
     w.out_ptr = w.out.data();
   }
-  void backward(const Pass<T>& p, const T* in, const T* dout, size_t, OpBuffers<T>& w,
-                T* dparams, DinTarget<T>) const override {
+  void backward(const Pass<T>& p, const T* in, const T* dout, size_t, OpBuffers<T>& w, T* dparams,
+                DinTarget<T>) const override {
     if (this->grad_in) w.din.resize(this->in_size * p.n);
     l_.backward(p, in, w.out.data(), dout, this->grad_in ? w.din.data() : nullptr, dparams);
     w.din_ptr = w.din.data();
@@ -65,7 +64,7 @@ Plan<T>::Plan(const Network<T>& net, PlanOptions o) : net_(net), k_(o.kernels) {
     const Layer<T>& l = net.layer(i);
     std::unique_ptr<Op<T>> op = k_ ? l.lower(*k_) : nullptr;
     if (!op) op = std::make_unique<RefOp<T>>(l);
-    op->first = op->last = static_cast<int>(i);
+    op->first = op->last = op->layer = static_cast<int>(i);
     op->name = l.spec();
     op->in_size = numel(l.in_dims());
     op->out_size = numel(l.out_dims());
@@ -134,7 +133,7 @@ Pass<T> Plan<T>::pass(size_t i, const T* params, T* buffers, const RunInfo& run,
   p.buffers = buffers ? buffers + op.buffer_off : nullptr;
   p.saved = &ws.ops[i].saved;
   p.mode = run.mode;
-  p.seed = run.seed;
+  p.seed = layer_key(run.seed, static_cast<uint64_t>(op.layer));
   p.first_sample = run.first_sample;
   p.n = n;
   return p;
@@ -168,8 +167,7 @@ const T* Plan<T>::forward(const T* params, T* buffers, const T* x, int n, const 
 
 template <class T>
 void Plan<T>::backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
-                       const RunInfo& run, Workspace<T>& ws, T* grads, T* dinput,
-                       Times* t) const {
+                       const RunInfo& run, Workspace<T>& ws, T* grads, T* dinput, Times* t) const {
   const T* x0 = net_.input_norm().empty() ? x : ws.input.data();
   const T* dout = dlogits;
   size_t dplane = 0;
@@ -198,14 +196,14 @@ void Plan<T>::backward(const T* params, T* buffers, const T* x, const T* dlogits
 
 template <class T>
 double Plan<T>::loss_and_grad(const T* params, T* buffers, const T* x, const int* labels, int n,
-                              int batch_total, const RunInfo& run, Workspace<T>& ws, T* grads,
-                              T* dinput, Times* t) const {
+                              int batch_total, const LossDef& loss, const RunInfo& run,
+                              Workspace<T>& ws, T* grads, T* dinput, Times* t) const {
   const T* logits = forward(params, buffers, x, n, run, ws, t);
   const int k = net_.num_classes();
   ws.dlogits.resize(static_cast<size_t>(n) * k);
-  const double loss = softmax_cross_entropy(logits, labels, n, k, ws.dlogits.data(), batch_total);
+  const double sum = loss(logits, labels, n, k, ws.dlogits.data(), batch_total);
   backward(params, buffers, x, ws.dlogits.data(), n, run, ws, grads, dinput, t);
-  return loss;
+  return sum;
 }
 
 template class Plan<float>;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
 #include "layers/op.h"
 
@@ -37,11 +38,11 @@ class Plan {
   void backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
                 const RunInfo& run, Workspace<T>& ws, T* grads, T* dinput = nullptr,
                 Times* t = nullptr) const;
-  // Forward, the batch-mean softmax cross-entropy over batch_total samples,
-  // backward. Returns the summed loss of these n samples.
+  // Forward, the loss (its batch mean over batch_total samples), backward.
+  // Returns the summed loss of these n samples.
   double loss_and_grad(const T* params, T* buffers, const T* x, const int* labels, int n,
-                       int batch_total, const RunInfo& run, Workspace<T>& ws, T* grads,
-                       T* dinput = nullptr, Times* t = nullptr) const;
+                       int batch_total, const LossDef& loss, const RunInfo& run, Workspace<T>& ws,
+                       T* grads, T* dinput = nullptr, Times* t = nullptr) const;
 
   const std::vector<std::unique_ptr<Op<T>>>& ops() const { return ops_; }
   const KernelTable* kernels() const { return k_; }

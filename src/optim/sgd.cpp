@@ -1,46 +1,34 @@
 // SGD: the update rule is kernels/update_rules.h, run through the kernel
 // table the optimizer is handed (the same code, vectorised) or directly.
+// Derivation: docs/math.md#sgd.
 #include "handgrad/optim/sgd.h"
 
-#include <cmath>
-#include <limits>
 #include <type_traits>
 
-#include "handgrad/core/error.h"
 #include "kernels/kernels.h"
 #include "kernels/update_rules.h"
 
 namespace handgrad {
 
-void validate(const SgdOptions& o) {
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) {
-    throw FieldError("lr", "must be a positive number, got " + std::to_string(o.lr));
-  }
-  if (!(o.momentum >= 0 && o.momentum < 1)) {
-    throw FieldError("momentum", "must be in [0, 1), got " + std::to_string(o.momentum));
-  }
-  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
-    throw FieldError("weight_decay", "must be >= 0, got " + std::to_string(o.weight_decay));
-  }
-  if (o.nesterov && o.momentum == 0) {
-    throw FieldError("nesterov", "needs a momentum > 0 (as torch.optim.SGD)");
-  }
-}
+template <class T>
+Sgd<T>::Sgd(size_t num_params, const OptimizerOptions& o, const KernelTable* k)
+    : Optimizer<T>(o), v_(num_params), k_(k) {}
 
 template <class T>
-Sgd<T>::Sgd(size_t num_params, const SgdOptions& o, const KernelTable* k)
-    : o_(o), v_(num_params), k_(k) {
-  validate(o);
-}
-
-template <class T>
-void Sgd<T>::step(T* params, const T* grads) {
-  const T lr = static_cast<T>(o_.lr), mu = static_cast<T>(o_.momentum);
-  const T wd = static_cast<T>(o_.weight_decay);
+void Sgd<T>::step(T* params, const T* grads, double lr) {
+  const OptimizerOptions& o = this->o_;
+  const T a = static_cast<T>(lr), mu = static_cast<T>(o.momentum);
+  const T wd = static_cast<T>(o.weight_decay);
+  ++this->steps_;
   if constexpr (std::is_same_v<T, float>) {
-    if (k_) return k_->sgd(params, grads, v_.data(), v_.size(), lr, mu, wd, o_.nesterov);
+    if (k_) return k_->sgd(params, grads, v_.data(), v_.size(), a, mu, wd, o.nesterov);
   }
-  kernels::sgd_update(params, grads, v_.data(), v_.size(), lr, mu, wd, o_.nesterov);
+  kernels::sgd_update(params, grads, v_.data(), v_.size(), a, mu, wd, o.nesterov);
+}
+
+template <class T>
+std::vector<typename Optimizer<T>::State> Sgd<T>::state() {
+  return {{"momentum_buffer", &v_}};
 }
 
 template class Sgd<float>;

@@ -11,25 +11,12 @@
 namespace handgrad {
 namespace {
 
-// The data window around every point, padded by 8%, with one scale on both
-// axes (circles stay round); the longer side gets `size` pixels, the shorter
-// at least 60% of that.
+// The window of boundary_window(); the longer side gets `size` pixels.
 Frame data_frame(const std::vector<const Dataset*>& sets, double left, double top, int size) {
-  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (const Dataset* d : sets) {
-    for (int i = 0; i < d->size(); ++i) {
-      x0 = std::min(x0, static_cast<double>(d->sample(i)[0]));
-      x1 = std::max(x1, static_cast<double>(d->sample(i)[0]));
-      y0 = std::min(y0, static_cast<double>(d->sample(i)[1]));
-      y1 = std::max(y1, static_cast<double>(d->sample(i)[1]));
-    }
-  }
-  const double longest = std::max({x1 - x0, y1 - y0, 1e-6}) * 1.16;
-  const double sx = std::max((x1 - x0) * 1.16, 0.6 * longest);
-  const double sy = std::max((y1 - y0) * 1.16, 0.6 * longest);
+  const DataWindow d = boundary_window(sets);
+  const double sx = d.x1 - d.x0, sy = d.y1 - d.y0, longest = std::max(sx, sy);
   const double w = std::round(size * sx / longest), h = std::round(size * sy / longest);
-  const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  return {left, top, w, h, cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2};
+  return {left, top, w, h, d.x0, d.x1, d.y0, d.y1};
 }
 
 // Probabilities at the centre of every pixel of the frame: (rows, cols, K).
@@ -160,6 +147,23 @@ void legend(cairo_t* cr, double x, double y, int K, bool has_train, bool has_tes
 }
 
 }  // namespace
+
+DataWindow boundary_window(const std::vector<const Dataset*>& sets) {
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (const Dataset* d : sets) {
+    for (int i = 0; i < d->size(); ++i) {
+      x0 = std::min(x0, static_cast<double>(d->sample(i)[0]));
+      x1 = std::max(x1, static_cast<double>(d->sample(i)[0]));
+      y0 = std::min(y0, static_cast<double>(d->sample(i)[1]));
+      y1 = std::max(y1, static_cast<double>(d->sample(i)[1]));
+    }
+  }
+  const double longest = std::max({x1 - x0, y1 - y0, 1e-6}) * 1.16;
+  const double sx = std::max((x1 - x0) * 1.16, 0.6 * longest);
+  const double sy = std::max((y1 - y0) * 1.16, 0.6 * longest);
+  const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  return {cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2};
+}
 
 double write_boundary_plot(const std::string& path, const BoundaryPlot& p, const ProbaFn& proba) {
   std::vector<const Dataset*> sets;

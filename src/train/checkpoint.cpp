@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
 #include "handgrad/model/model_file.h"
+#include "optimizer_state.h"
 
 namespace handgrad {
 
@@ -39,10 +41,10 @@ void for_each_setting(Options& o, F&& f) {
   f("epochs", o.epochs, false);
   f("iterations", o.iterations, false);
   f("batch_size", o.batch_size, false);
-  f("lr", o.sgd.lr, false);
-  f("momentum", o.sgd.momentum, false);
-  f("weight_decay", o.sgd.weight_decay, false);
-  f("nesterov", o.sgd.nesterov, false);
+  f("lr", o.optim.lr, false);
+  f("momentum", o.optim.momentum, false);
+  f("weight_decay", o.optim.weight_decay, false);
+  f("nesterov", o.optim.nesterov, false);
   f("seed", o.seed, false);
   f("threads", o.threads, false);
   f("init", o.init, false);
@@ -52,6 +54,15 @@ void for_each_setting(Options& o, F&& f) {
   f("clip_grad_norm", o.clip_grad_norm, false);
   f("standardize", o.standardize, false);
   f("normalize", o.normalize, true);
+  f("loss", o.loss, true);
+  f("optimizer", o.optim.optimizer, true);
+  f("beta1", o.optim.beta1, true);
+  f("beta2", o.optim.beta2, true);
+  f("eps", o.optim.eps, true);
+  f("alpha", o.optim.alpha, true);
+  f("lr_schedule", o.schedule.lr_schedule, true);
+  f("lr_gamma", o.schedule.lr_gamma, true);
+  f("lr_step_epochs", o.schedule.lr_step_epochs, true);
 }
 
 json settings(const TrainOptions& o) {
@@ -61,7 +72,8 @@ json settings(const TrainOptions& o) {
 }
 
 json row_json(const EvalRow& r) {
-  return json{r.step, r.epoch, r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second};
+  return json{r.step, r.epoch, r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second,
+              r.lr};
 }
 
 }  // namespace
@@ -135,22 +147,14 @@ SafeTensors read_at_step(const std::string& path, long step) {
 }
 }  // namespace
 
-void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
+void write_checkpoint(const std::string& dir, const Network<float>& net, Optimizer<float>& opt,
                       const TrainOptions& o, const TrainState& st,
                       const std::map<std::string, std::string>& model_extra) {
   remove_stale_temps(dir);
   keep_previous(dir + "/model.safetensors");
   keep_previous(dir + "/optimizer.safetensors");
   save_model(dir + "/model.safetensors", net, model_extra);
-
-  SafeTensors opt;
-  opt.metadata = {{"step", std::to_string(st.step)}, {"optimizer", "sgd"}};
-  const float* v = sgd.velocity().data();
-  for (const auto& p : net.param_info()) {
-    opt.tensors.push_back({p.name + ".momentum_buffer", p.dims,
-                           std::vector<float>(v + p.offset, v + p.offset + p.size)});
-  }
-  write_safetensors(dir + "/optimizer.safetensors", opt);
+  write_safetensors(dir + "/optimizer.safetensors", optimizer_tensors(net, opt, st.step));
 
   json hist = json::array();
   for (const auto& r : st.history) hist.push_back(row_json(r));
@@ -196,7 +200,9 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
     s.eval_loss_count = j.at("eval_loss_count");
     s.finished = j.at("finished");
     for (const auto& r : j.at("history")) {
-      s.history.push_back({r.at(0), r.at(1), r.at(2), r.at(3), r.at(4), r.at(5)});
+      // Rows of states written before the lr column have six values.
+      s.history.push_back({r.at(0), r.at(1), r.at(2), r.at(3), r.at(4), r.at(5),
+                           r.size() > 6 ? r.at(6).get<double>() : NAN});
     }
     s.curve = j.at("curve").get<std::vector<std::array<double, 2>>>();
     c.options = settings_from_json(j.at("settings").dump(), path);
@@ -207,21 +213,12 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
 }
 
 std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
-                                                           Network<float>& net, Sgd<float>& sgd) {
+                                                           Network<float>& net,
+                                                           Optimizer<float>& opt) {
   const std::string mpath = dir + "/model.safetensors", opath = dir + "/optimizer.safetensors";
   const SafeTensors model = read_at_step(mpath, step);
   load_params(model, net, mpath);
-  const SafeTensors opt = read_at_step(opath, step);
-  float* v = sgd.velocity().data();
-  for (const auto& p : net.param_info()) {
-    const NamedTensor* t = opt.find(p.name + ".momentum_buffer");
-    if (!t) throw Error(opath + ": missing tensor '" + p.name + ".momentum_buffer'");
-    if (t->shape != p.dims || t->data.size() != p.size) {
-      throw Error(opath + ": tensor '" + t->name + "' has shape " + dims_str(t->shape) +
-                  ", expected " + dims_str(p.dims));
-    }
-    std::copy(t->data.begin(), t->data.end(), v + p.offset);
-  }
+  load_optimizer_tensors(read_at_step(opath, step), opath, net, opt);
   return model.metadata;
 }
 

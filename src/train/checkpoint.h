@@ -1,6 +1,6 @@
 #pragma once
 // Checkpoints of a run folder: model.safetensors (parameters + metadata),
-// optimizer.safetensors (momentum buffers, "<param>.momentum_buffer") and
+// optimizer.safetensors (the optimizer's state, optimizer_state.h) and
 // state.json (where the run is, the shuffling rng, the settings, the
 // metrics so far). Each is written atomically; state.json goes last and all
 // three carry the step, so a resume never mixes two checkpoints.
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "handgrad/model/network.h"
-#include "handgrad/optim/sgd.h"
+#include "handgrad/optim/optimizer.h"
 #include "handgrad/train/trainer.h"
 
 namespace handgrad {
@@ -35,7 +35,7 @@ std::string settings_json(const TrainOptions& o);
 TrainOptions settings_from_json(const std::string& json, const std::string& where);
 
 // Writes model, optimizer and state, in that order.
-void write_checkpoint(const std::string& dir, const Network<float>& net, Sgd<float>& sgd,
+void write_checkpoint(const std::string& dir, const Network<float>& net, Optimizer<float>& opt,
                       const TrainOptions& o, const TrainState& st,
                       const std::map<std::string, std::string>& model_extra);
 
@@ -45,9 +45,10 @@ struct Checkpoint {
 };
 // Reads DIR/state.json. Throws Error naming the file.
 Checkpoint read_checkpoint_state(const std::string& dir);
-// Loads DIR/model.safetensors into net and the momentum buffers into sgd,
+// Loads DIR/model.safetensors into net and the optimizer's state into opt,
 // checking both were written at `step`. Returns the model's metadata.
 std::map<std::string, std::string> load_checkpoint_weights(const std::string& dir, long step,
-                                                           Network<float>& net, Sgd<float>& sgd);
+                                                           Network<float>& net,
+                                                           Optimizer<float>& opt);
 
 }  // namespace handgrad

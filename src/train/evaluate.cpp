@@ -6,7 +6,6 @@
 #include <numeric>
 
 #include "handgrad/core/error.h"
-#include "handgrad/layers/loss.h"
 
 namespace handgrad {
 
@@ -42,7 +41,7 @@ EvalResult evaluate(StepRunner& runner, const Network<float>& net, const Dataset
     std::iota(idx.begin(), idx.begin() + n, start);
     gather_batch(data, idx.data(), n, xb.data(), yb.data());
     runner.predict(xb.data(), n, logits.data());
-    loss_sum += softmax_cross_entropy<float>(logits.data(), yb.data(), n, k, nullptr, n);
+    loss_sum += runner.loss()(logits.data(), yb.data(), n, k, static_cast<float*>(nullptr), n);
     for (int i = 0; i < n; ++i) {
       const float* row = logits.data() + static_cast<size_t>(i) * k;
       const int pred = static_cast<int>(std::max_element(row, row + k) - row);

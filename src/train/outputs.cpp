@@ -8,11 +8,12 @@
 namespace handgrad {
 
 void write_metrics_csv(const std::string& path, const std::vector<EvalRow>& rows) {
-  std::string s = "step,epoch,train_loss,test_loss,test_accuracy,samples_per_second\n";
+  // lr last: readers of the first six columns keep working.
+  std::string s = "step,epoch,train_loss,test_loss,test_accuracy,samples_per_second,lr\n";
   char buf[256];
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%ld,%.6g,%.6g,%.6g,%.6g,%.1f\n", r.step, r.epoch, r.train_loss,
-                  r.test_loss, r.test_accuracy, r.samples_per_second);
+    std::snprintf(buf, sizeof buf, "%ld,%.6g,%.6g,%.6g,%.6g,%.1f,%.9g\n", r.step, r.epoch,
+                  r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second, r.lr);
     s += buf;
   }
   write_file_atomic(path, s);
@@ -32,7 +33,7 @@ void write_run_plots(const std::string& dir, const TrainResult& r, const std::st
     train_loss.x.push_back(epoch);
     train_loss.y.push_back(value);
   }
-  LineChart loss{"Loss: " + title, "epoch", "cross-entropy loss", {train_loss, test_loss}};
+  LineChart loss{"Loss: " + title, "epoch", r.loss_title + " loss", {train_loss, test_loss}};
   loss.x_from_zero = loss.y_from_zero = true;
   write_line_chart(dir + "/loss.png", loss);
   char t[160];

@@ -34,4 +34,27 @@ std::optional<PresetDefaults> preset_defaults(const std::string& preset, bool se
   return std::nullopt;
 }
 
+void apply_preset_defaults(TrainOptions& t, const std::function<bool(const char* field)>& given,
+                           bool seed_settings) {
+  if (!t.arch.empty()) {
+    if (seed_settings) throw FieldError("seed_settings", "only with --preset seed-2d, not --arch");
+    return;
+  }
+  const auto d = preset_defaults(t.preset, seed_settings);
+  if (!d) return;
+  const auto unset = [&](const char* field) { return !given(field); };
+  if (unset("data")) t.data.data = d->data;
+  if (unset("epochs") && unset("iterations")) t.epochs = d->epochs;
+  if (unset("batch_size")) t.batch_size = d->batch_size;
+  // The preset's rate and momentum are SGD's: other optimizers keep torch's.
+  if (t.optim.optimizer == "sgd") {
+    if (unset("lr")) t.optim.lr = d->lr;
+    if (unset("momentum")) t.optim.momentum = d->momentum;
+  }
+  if (unset("init")) t.init = d->init;
+  if (unset("clip_grad_norm")) t.clip_grad_norm = d->clip_grad_norm;
+  if (unset("standardize")) t.standardize = d->standardize;
+  if (unset("checkpoint_every")) t.checkpoint_every = d->checkpoint_every;
+}
+
 }  // namespace handgrad

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,8 @@
 #include "handgrad/data/standardize.h"
 #include "handgrad/model/model_file.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
+#include "handgrad/optim/schedule.h"
 #include "handgrad/train/evaluate.h"
 #include "outputs.h"
 #include "progress.h"
@@ -35,7 +38,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kReluScanLimit = 10000;
 
 void validate_options(const TrainOptions& o) {
-  validate(o.sgd);
+  find_loss(o.loss);
+  validate(o.optim);
+  validate(o.schedule);
   if (o.batch_size < 1) {
     throw FieldError("batch_size", "must be >= 1, got " + std::to_string(o.batch_size));
   }
@@ -77,6 +82,21 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// "adam (lr 0.001, cosine schedule), mse loss": what announce() prints.
+std::string optimizer_summary(const TrainOptions& o) {
+  const OptimizerOptions& p = o.optim;
+  std::string s = p.optimizer + " (lr " + fmt("%g", p.lr);
+  const auto& reads = find_optimizer(p.optimizer).settings;
+  const auto has = [&](const char* f) {
+    return std::find(reads.begin(), reads.end(), f) != reads.end();
+  };
+  if (has("momentum")) s += ", momentum " + fmt("%g", p.momentum);
+  if (p.weight_decay != 0) s += ", weight decay " + fmt("%g", p.weight_decay);
+  if (p.nesterov) s += ", nesterov";
+  if (o.schedule.lr_schedule != "constant") s += ", " + o.schedule.lr_schedule + " schedule";
+  return s + "), " + find_loss(o.loss).title + " loss";
+}
+
 // The settings a run uses: the given ones, or a resumed run's own with the
 // length and where-to-write taken from the given ones.
 TrainOptions resolve_options(const TrainOptions& given, TrainState& st) {
@@ -108,6 +128,7 @@ std::string unique_run_dir(const std::string& label) {
 
 struct Session::Impl {
   Clock::time_point wall_start = Clock::now();
+  SessionRole role;
   TrainState st;
   TrainOptions o;
   bool resuming;
@@ -119,7 +140,8 @@ struct Session::Impl {
   long spe = 0, total = 0, eval_every = 0, curve_every = 0;
   int epochs_shown = 0;
   std::unique_ptr<StepRunner> runner;
-  std::unique_ptr<Sgd<float>> sgd;
+  std::unique_ptr<Optimizer<float>> opt;
+  std::optional<LrSchedule> lr_at;           // the rate of each step
   std::map<std::string, std::string> extra;  // model metadata
   // The shuffling rng is separate from the init rng (seeded differently) so
   // that the data order does not mirror the weights' random draws.
@@ -130,12 +152,12 @@ struct Session::Impl {
   TrainResult res;
   long last_ckpt = -1;
   EvalResult last_eval;
-  double since_eval_seconds = 0, curve_sum = 0;
+  double since_eval_seconds = 0, curve_sum = 0, last_loss = NAN;
   long since_eval_samples = 0, curve_count = 0, step = 0, in_epoch = 0;
   std::vector<float> xb;
   std::vector<int> yb, perm;
 
-  explicit Impl(const TrainOptions& given);
+  Impl(const TrainOptions& given, SessionRole r);
   void load_run_data();
   void build_network();
   void schedule(const TrainOptions& given);
@@ -151,8 +173,9 @@ struct Session::Impl {
   void report_dead_units();
 };
 
-Session::Impl::Impl(const TrainOptions& given)
-    : o(resolve_options(given, st)),
+Session::Impl::Impl(const TrainOptions& given, SessionRole r)
+    : role(std::move(r)),
+      o(resolve_options(given, st)),
       resuming(!given.resume.empty()),
       rng(o.seed ^ 0xD1B54A32D192ED03ULL) {
   validate_options(o);
@@ -161,12 +184,16 @@ Session::Impl::Impl(const TrainOptions& given)
   build_network();
   schedule(given);
   o.out_dir = o.out_dir.empty() ? unique_run_dir(label) : o.out_dir;
-  runner = std::make_unique<StepRunner>(*net, o.threads);
-  sgd = std::make_unique<Sgd<float>>(net->num_params(), o.sgd, runner->kernels());
+  runner =
+      std::make_unique<StepRunner>(*net, role.runner_threads > 0 ? role.runner_threads : o.threads);
+  runner->set_loss(find_loss(o.loss));
+  opt = make_optimizer<float>(net->num_params(), o.optim, runner->kernels());
+  lr_at.emplace(o.schedule, o.optim.lr, total, spe);
   init_weights();
   // Only now that every input (data, --init, checkpoint) has loaded: a run
   // refused for bad input leaves no folder behind.
-  make_dirs(o.out_dir);
+  if (role.ready) role.ready();
+  if (role.writes) make_dirs(o.out_dir);
   extra = {{"training", settings_json(o)}, {"data", o.data.data}};
   if (resuming) rng.set_state(st.rng);
   epoch_rng = rng.state();
@@ -178,6 +205,7 @@ Session::Impl::Impl(const TrainOptions& given)
   res.model_path = o.out_dir + "/model.safetensors";
   res.arch = net->arch();
   res.num_classes = net->num_classes();
+  res.loss_title = runner->loss().title;
   last_ckpt = resuming ? st.step : -1;
   // loss.png's training curve: the mean loss of every `curve_every` steps.
   curve_every = std::max(1L, total / 200);
@@ -193,8 +221,8 @@ void Session::Impl::load_run_data() {
 
 void Session::Impl::build_network() {
   label = o.arch.empty() ? o.preset : "custom";
-  const NetSpec spec = resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input,
-                                   &data.train.sample_dims);
+  const NetSpec spec =
+      resolve_net(o.arch.empty() ? o.preset : "", o.arch, o.input, &data.train.sample_dims);
   net = std::make_unique<Network<float>>(spec.arch, spec.input);
   // Flat samples (a CSV) feed an image network given by --input when the
   // sizes agree: the features are the image in row-major (C, H, W) order.
@@ -218,8 +246,8 @@ void Session::Impl::build_network() {
 void Session::Impl::schedule(const TrainOptions& given) {
   if (!o.batch_order.empty()) order = read_batch_order(o.batch_order, n_train);
   // Steps per epoch: ceil(N / B), the last batch partial; a batch-order file is one epoch.
-  spe = order.empty() ? (n_train + o.batch_size - 1) / o.batch_size
-                      : static_cast<long>(order.size());
+  spe =
+      order.empty() ? (n_train + o.batch_size - 1) / o.batch_size : static_cast<long>(order.size());
   total = o.iterations > 0 ? o.iterations : o.epochs * spe;
   if (!order.empty()) {
     total = o.iterations > 0 ? o.iterations : spe;
@@ -241,9 +269,9 @@ void Session::Impl::schedule(const TrainOptions& given) {
 // Fresh weights (a scheme or a file) and the input step, or a checkpoint's.
 void Session::Impl::init_weights() {
   if (resuming) {
-    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *sgd);
-    net->set_input_norm(input_norm_from_metadata(meta, numel(net->input_dims()),
-                                                 o.resume + "/model.safetensors"));
+    const auto meta = load_checkpoint_weights(o.resume, st.step, *net, *opt);
+    net->set_input_norm(
+        input_norm_from_metadata(meta, numel(net->input_dims()), o.resume + "/model.safetensors"));
     return;
   }
   if (o.init == "torch" || o.init == "he" || o.init == "xavier") {
@@ -251,8 +279,8 @@ void Session::Impl::init_weights() {
   } else {
     struct stat sb {};
     if (stat(o.init.c_str(), &sb) != 0) {
-      throw FieldError("init", "'" + o.init +
-                                   "' is neither torch, he, xavier nor an existing safetensors file");
+      throw FieldError(
+          "init", "'" + o.init + "' is neither torch, he, xavier nor an existing safetensors file");
     }
     load_params(read_safetensors(o.init), *net, o.init);
   }
@@ -266,12 +294,11 @@ void Session::Impl::announce() {
       "train: " + (o.arch.empty() ? o.preset + " (" + net->arch() + ")" : net->arch()) + " on " +
       data.train.name + " (" + std::to_string(n_train) + " samples, test " +
       std::to_string(data.test.size()) + "), " + std::to_string(total) + " steps of batch " +
-      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", lr " +
-      fmt("%g", o.sgd.lr) + ", momentum " + fmt("%g", o.sgd.momentum) + ", init " + o.init +
-      (o.standardize ? ", standardised inputs" : "") +
-      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") +
-      ", seed " + std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " +
-      o.out_dir + (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
+      (order.empty() ? std::to_string(o.batch_size) : "from " + o.batch_order) + ", " +
+      optimizer_summary(o) + ", init " + o.init + (o.standardize ? ", standardised inputs" : "") +
+      (o.clip_grad_norm > 0 ? ", clip-grad-norm " + fmt("%g", o.clip_grad_norm) : "") + ", seed " +
+      std::to_string(o.seed) + ", " + std::to_string(o.threads) + " thread(s) -> " + o.out_dir +
+      (resuming ? " (resumed at step " + std::to_string(st.step) + ")" : ""));
 }
 
 // The sample indices of the current step.
@@ -298,11 +325,12 @@ void Session::Impl::advance() {
   xb.resize(static_cast<size_t>(n) * ss);
   yb.resize(static_cast<size_t>(n));
   gather_batch(data.train, idx, n, xb.data(), yb.data());
+  runner->set_step_key(step_key(o.seed, static_cast<uint64_t>(step)));  // dropout masks
   const double loss = gradient_fn ? gradient_fn(xb.data(), yb.data(), n)
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
   if (!std::isfinite(loss)) diverged(loss);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
-  sgd->step(net->params(), runner->grads());
+  opt->step(net->params(), runner->grads(), lr_at->at(step));
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
   const bool epoch_end = in_epoch == spe;
   if (epoch_end) {
@@ -313,14 +341,16 @@ void Session::Impl::advance() {
   // A checkpoint (and an evaluation with it) every --checkpoint-every
   // epochs and at the end: 2-D runs have 100 tiny epochs, and fsync'ing
   // three files after each would take longer than the training.
-  const bool save = step == total || (epoch_end && o.checkpoint_every > 0 &&
-                                      (step / spe) % o.checkpoint_every == 0);
+  const bool save = step == total ||
+                    (epoch_end && o.checkpoint_every > 0 && (step / spe) % o.checkpoint_every == 0);
+  if (!role.writes) return;
   if (save || step % eval_every == 0) do_eval(step);
   if (save) checkpoint(step);
 }
 
 // Counters, the loss curve and the progress line after a step.
 void Session::Impl::bookkeep(double loss, int n, double dt) {
+  last_loss = loss;
   st.train_seconds += dt;
   since_eval_seconds += dt;
   since_eval_samples += n;
@@ -345,7 +375,9 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
 
 void Session::Impl::diverged(double loss) {
   progress->finish();
-  if (!st.history.empty()) write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  if (role.writes && !st.history.empty()) {
+    write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  }
   throw Error("training diverged: the loss is " +
               std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
               std::to_string(step + 1) + " (epoch " + std::to_string(step / spe + 1) +
@@ -364,6 +396,7 @@ void Session::Impl::do_eval(long at) {
   row.test_loss = last_eval.loss;
   row.test_accuracy = last_eval.accuracy;
   row.samples_per_second = since_eval_seconds > 0 ? since_eval_samples / since_eval_seconds : 0;
+  row.lr = lr_at->at(at - 1);
   st.history.push_back(row);
   st.eval_loss_sum = 0;
   st.eval_loss_count = 0;
@@ -381,7 +414,7 @@ void Session::Impl::checkpoint(long at) {
   st.rng = in_epoch == 0 ? rng.state() : epoch_rng;
   st.finished = at >= total;
   extra["step"] = std::to_string(at);
-  write_checkpoint(o.out_dir, *net, *sgd, o, st, extra);
+  write_checkpoint(o.out_dir, *net, *opt, o, st, extra);
   last_ckpt = at;
 }
 
@@ -412,36 +445,56 @@ TrainResult Session::Impl::finish() {
   res.train_seconds = st.train_seconds;
   res.samples_per_second = st.samples / std::max(1e-9, st.train_seconds);
   res.final_train_loss = st.history.empty() ? NAN : st.history.back().train_loss;
+  if (!role.writes) return res;
   report_dead_units();
   const int k = net->num_classes();
-  const double chance = std::log(static_cast<double>(k));
+  const LossDef& loss = runner->loss();
+  const double chance = loss.chance(k);
   if (std::isfinite(res.final_train_loss) && res.final_train_loss >= 0.9 * chance) {
     res.warnings.push_back("the training loss " + fmt("%.4f", res.final_train_loss) +
-                           " is stuck near log(" + std::to_string(k) +
-                           ") = " + fmt("%.4f", chance) +
-                           ", the loss of guessing uniformly: the network has not learned");
+                           " is stuck near " + fmt("%.4f", chance) + ", the loss of " +
+                           loss.chance_what + " for K = " + std::to_string(k) +
+                           ": the network has not learned");
   }
   if (o.plots) {
     const std::string title = label + " on " + o.data.data + ", seed " + std::to_string(o.seed);
     write_run_plots(o.out_dir, res, title);
-    write_run_boundary(o.out_dir, *net, data,
-                       title + " (init " + o.init +
-                           (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
-                           (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm)
-                                                 : ", no clipping") +
-                           ")");
+    write_run_boundary(
+        o.out_dir, *net, data,
+        title + " (init " + o.init +
+            (net->input_norm().empty() ? ", raw inputs" : ", standardised") +
+            (o.clip_grad_norm > 0 ? ", clip " + fmt("%g", o.clip_grad_norm) : ", no clipping") +
+            ")");
   }
   res.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return res;
 }
 
-Session::Session(const TrainOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Session::Session(const TrainOptions& options, SessionRole role)
+    : impl_(std::make_unique<Impl>(options, std::move(role))) {}
 Session::~Session() = default;
 
-bool Session::finished() const { return impl_->step >= impl_->total; }
-long Session::step() const { return impl_->step; }
-long Session::total_steps() const { return impl_->total; }
-long Session::steps_per_epoch() const { return impl_->spe; }
+bool Session::finished() const {
+  return impl_->step >= impl_->total;
+}
+long Session::step() const {
+  return impl_->step;
+}
+long Session::total_steps() const {
+  return impl_->total;
+}
+long Session::steps_per_epoch() const {
+  return impl_->spe;
+}
+long Session::samples() const {
+  return impl_->st.samples;
+}
+double Session::train_seconds() const {
+  return impl_->st.train_seconds;
+}
+double Session::last_loss() const {
+  return impl_->last_loss;
+}
 void Session::advance() {
   if (finished()) throw Error("the run has finished: no step left");
   impl_->advance();
@@ -449,14 +502,32 @@ void Session::advance() {
 void Session::run(const std::atomic<bool>* stop) {
   while (!finished() && !(stop && stop->load())) impl_->advance();
 }
-EvalResult Session::evaluate() { return handgrad::evaluate(*impl_->runner, *impl_->net,
-                                                           impl_->data.test); }
-TrainResult Session::finish() { return impl_->finish(); }
-void Session::set_gradient_fn(GradientFn f) { impl_->gradient_fn = std::move(f); }
-const TrainOptions& Session::options() const { return impl_->o; }
-const Network<float>& Session::network() const { return *impl_->net; }
-const TrainTest& Session::data() const { return impl_->data; }
-const std::vector<EvalRow>& Session::history() const { return impl_->st.history; }
-StepRunner& Session::runner() { return *impl_->runner; }
+EvalResult Session::evaluate() {
+  return handgrad::evaluate(*impl_->runner, *impl_->net, impl_->data.test);
+}
+void Session::checkpoint() {
+  impl_->checkpoint(impl_->step);
+}
+TrainResult Session::finish() {
+  return impl_->finish();
+}
+void Session::set_gradient_fn(GradientFn f) {
+  impl_->gradient_fn = std::move(f);
+}
+const TrainOptions& Session::options() const {
+  return impl_->o;
+}
+const Network<float>& Session::network() const {
+  return *impl_->net;
+}
+const TrainTest& Session::data() const {
+  return impl_->data;
+}
+const std::vector<EvalRow>& Session::history() const {
+  return impl_->st.history;
+}
+StepRunner& Session::runner() {
+  return *impl_->runner;
+}
 
 }  // namespace handgrad

@@ -22,7 +22,9 @@ struct StepRunner::Impl {
   std::vector<Workspace<float>> ws;
   std::vector<Buffer<float>> tgrads;  // threads 1..T-1
   std::vector<double> losses;
+  std::vector<float*> outs;  // slice t's gradient: grads, then tgrads[t]
   Buffer<float> grads;
+  const LossDef* loss = &cross_entropy_loss();
 
   // Splitting a batch over T threads costs T-1 extra gradient buffers to
   // zero and sum (num_params floats each) plus a wake-up; it pays only when
@@ -34,6 +36,7 @@ struct StepRunner::Impl {
   static constexpr double kMinFlopsPerParam = 150;
   bool adapt;
   double step_flops_per_sample;
+  uint64_t key = 0;  // the step's randomness key
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
@@ -42,6 +45,7 @@ struct StepRunner::Impl {
         ws(threads),
         tgrads(threads),
         losses(threads),
+        outs(threads),
         adapt(adapt_),
         step_flops_per_sample([&n] {
           const auto [fwd, bwd] = flops_per_sample(n);
@@ -63,41 +67,76 @@ StepRunner::StepRunner(Network<float>& net, int threads, bool adapt)
 
 StepRunner::~StepRunner() = default;
 
-double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
-  Impl& m = *impl_;
-  int used = std::min(m.pool.size(), std::max(n, 1));
-  const size_t in = numel(m.net.input_dims());
-  const size_t P = m.net.num_params();
-  while (m.adapt && used > 1 &&
-         m.step_flops_per_sample * n / used < Impl::kMinFlopsPerParam * static_cast<double>(P)) {
+int StepRunner::slices_for(int n, int workers) const {
+  const Impl& m = *impl_;
+  // Batch statistics need the whole batch in one slice.
+  int used = m.net.couples_batch() ? 1 : std::min(std::max(workers, 1), std::max(n, 1));
+  const double P = static_cast<double>(m.net.num_params());
+  while (m.adapt && used > 1 && m.step_flops_per_sample * n / used < Impl::kMinFlopsPerParam * P) {
     --used;
   }
-  for (int t = 0; t < m.pool.size(); ++t) m.losses[t] = 0.0;
-  auto job = [&](int t) {
+  return used;
+}
+
+void StepRunner::slice_grads(const float* x, const int* labels, int n, int used, int first,
+                             int count, float* const* out, double* losses) {
+  Impl& m = *impl_;
+  if (count <= 0) return;
+  const size_t in = numel(m.net.input_dims());
+  const size_t P = m.net.num_params();
+  // One workspace per slice in flight (the pool hands slices to whichever
+  // thread is free); more slices than threads only when a caller asks.
+  if (m.ws.size() < static_cast<size_t>(count)) m.ws.resize(static_cast<size_t>(count));
+  auto job = [&](int i) {
     int b, e;
-    Impl::slice(n, used, t, b, e);
-    float* g = t == 0 ? m.grads.data() : m.tgrads[t].data();
-    std::memset(g, 0, sizeof(float) * P);
+    Impl::slice(n, used, first + i, b, e);
+    float* g = out[i];
+    if (P > 0) std::memset(g, 0, sizeof(float) * P);  // a network may have no parameters
+    losses[i] = 0.0;
     if (e > b) {
-      const RunInfo run{Mode::train, 0, b};
-      m.losses[t] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
-                                         e - b, n, run, m.ws[t], g);
+      const RunInfo run{Mode::train, m.key, b};
+      losses[i] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
+                                       e - b, n, *m.loss, run,
+                                       m.ws[static_cast<size_t>(i)], g);
     }
   };
-  m.pool.run(used, job);
-  float* g = m.grads.data();
-  const KernelTable* k = m.plan.kernels();
-  for (int t = 1; t < used; ++t) {
-    const float* gt = m.tgrads[t].data();
-    if (k) {
-      k->add(g, gt, P);
-    } else {
-      for (size_t i = 0; i < P; ++i) g[i] += gt[i];
-    }
+  m.pool.run(count, job);
+}
+
+void StepRunner::add_grads(float* y, const float* x, size_t m) const {
+  if (const KernelTable* k = impl_->plan.kernels()) {
+    k->add(y, x, m);
+  } else {
+    for (size_t i = 0; i < m; ++i) y[i] += x[i];
   }
+}
+
+double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
+  Impl& m = *impl_;
+  const int used = slices_for(n, m.pool.size());
+  const size_t P = m.net.num_params();
+  m.outs[0] = m.grads.data();
+  for (int t = 1; t < m.pool.size(); ++t) m.outs[t] = m.tgrads[t].data();
+  slice_grads(x, labels, n, used, 0, used, m.outs.data(), m.losses.data());
+  float* g = m.grads.data();
+  for (int t = 1; t < used; ++t) add_grads(g, m.outs[t], P);
   double loss = 0.0;
   for (int t = 0; t < used; ++t) loss += m.losses[t];
   return loss / n;
+}
+
+void StepRunner::set_step_key(uint64_t key) {
+  impl_->key = key;
+}
+uint64_t StepRunner::step_key() const {
+  return impl_->key;
+}
+
+void StepRunner::set_loss(const LossDef& loss) {
+  impl_->loss = &loss;
+}
+const LossDef& StepRunner::loss() const {
+  return *impl_->loss;
 }
 
 const float* StepRunner::grads() const {
@@ -117,8 +156,8 @@ void StepRunner::predict(const float* x, int n, float* logits) {
     Impl::slice(n, used, t, b, e);
     if (e <= b) return;
     const RunInfo run{Mode::eval, 0, b};
-    const float* out = m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run,
-                                      m.ws[t]);
+    const float* out =
+        m.plan.forward(m.net.params(), m.net.buffers(), x + b * in, e - b, run, m.ws[t]);
     std::copy(out, out + (e - b) * k, logits + b * k);
   };
   m.pool.run(used, job);

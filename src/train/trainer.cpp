@@ -43,4 +43,14 @@ DataArgs data_args_from_metadata(const std::map<std::string, std::string>& meta)
   }
 }
 
+std::string loss_from_metadata(const std::map<std::string, std::string>& meta) {
+  const auto it = meta.find("training");
+  if (it == meta.end()) return "ce";
+  try {
+    return settings_from_json(it->second, "model metadata").loss;
+  } catch (const Error&) {
+    return "ce";
+  }
+}
+
 }  // namespace handgrad

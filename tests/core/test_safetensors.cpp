@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -288,6 +289,56 @@ TEST(SafeTensors, LoadModelNeedsMetadata) {
   EXPECT_EQ(load_model(p).net.params()[20], 1.5f);
 }
 
+// I64 tensors (batch norm's num_batches_tracked): 8 bytes each, exact.
+TEST(SafeTensors, Int64RoundTripAndSizeCheck) {
+  const std::string p = tmp_path("i64.safetensors");
+  SafeTensors st;
+  st.tensors.push_back({"w", {2}, {1.5f, -2}});
+  st.tensors.push_back({"count", {}, {}, DType::i64, {int64_t{1} << 40}});
+  write_safetensors(p, st);
+  const std::string bytes = read_file(p);
+  const auto j = nlohmann::json::parse(bytes.substr(8, header_len(bytes)));
+  EXPECT_EQ(j["count"]["dtype"], "I64");
+  EXPECT_EQ(j["count"]["data_offsets"], nlohmann::json({8, 16}));
+  const SafeTensors b = read_safetensors(p);
+  ASSERT_NE(b.find("count"), nullptr);
+  EXPECT_EQ(b.find("count")->dtype, DType::i64);
+  EXPECT_EQ(b.find("count")->ints, std::vector<int64_t>{int64_t{1} << 40});
+  EXPECT_TRUE(b.find("count")->data.empty());
+  EXPECT_EQ(b.find("w")->dtype, DType::f32);
+  expect_refused(make_file(R"({"a":{"dtype":"I64","shape":[2],"data_offsets":[0,8]}})", 8),
+                 "needs 16 bytes of I64");
+}
+
+// A batch-norm model: running statistics saved as buffers, the count as I64
+// under PyTorch's names; load_model restores all of them.
+TEST(SafeTensors, BatchNormModelRoundTrip) {
+  const std::string p = tmp_path("bn.safetensors");
+  Network<float> net("conv(3,3) batchnorm relu flatten linear(2)", {1, 6, 6});
+  net.init(3);
+  for (size_t i = 0; i < net.num_buffers(); ++i) net.buffers()[i] = 0.25f * static_cast<float>(i);
+  net.buffers()[net.find_param("1.num_batches_tracked").offset] = 1234;
+  save_model(p, net);
+  const SafeTensors st = read_safetensors(p);
+  for (const char* name : {"1.weight", "1.bias", "1.running_mean", "1.running_var"}) {
+    ASSERT_NE(st.find(name), nullptr) << name;
+    EXPECT_EQ(st.find(name)->dtype, DType::f32);
+  }
+  ASSERT_NE(st.find("1.num_batches_tracked"), nullptr);
+  EXPECT_EQ(st.find("1.num_batches_tracked")->shape, Dims{});
+  EXPECT_EQ(st.find("1.num_batches_tracked")->ints, std::vector<int64_t>{1234});
+  const LoadedModel m = load_model(p);
+  EXPECT_EQ(std::vector<float>(m.net.buffers(), m.net.buffers() + m.net.num_buffers()),
+            std::vector<float>(net.buffers(), net.buffers() + net.num_buffers()));
+  // The count as F32 is refused, naming the tensor and both dtypes.
+  SafeTensors bad = st;
+  for (auto& t : bad.tensors) {
+    if (t.name == "1.num_batches_tracked") t = {t.name, {}, {1234.0f}};
+  }
+  write_safetensors(p, bad);
+  expect_load_error([&] { load_model(p); }, {p, "'1.num_batches_tracked'", "F32", "I64"});
+}
+
 // PyTorch reads the file (with json + numpy, as the safetensors package
 // does) into the matching nn.Sequential with strict load_state_dict.
 TEST(SafeTensors, LoadsIntoPyTorchSequential) {
@@ -332,6 +383,54 @@ for k, v in m.state_dict().items():
     expected += line;
   }
   EXPECT_EQ(out, expected);
+}
+
+// A batch-norm model file goes into the nn.Sequential that reference/arch.py
+// builds with one strict load_state_dict (the I64 count included), and in
+// evaluation mode gives handgrad's logits.
+TEST(SafeTensors, BatchNormModelLoadsIntoPyTorch) {
+  if (std::system("/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 has no torch";
+  }
+  const std::string p = tmp_path("bn_torch.safetensors"), xs = tmp_path("bn_x.safetensors");
+  Network<float> net("conv(3,3) batchnorm relu dropout(0.5) flatten linear(2)", {1, 6, 6});
+  net.init(4);
+  for (size_t i = 0; i < net.num_buffers(); ++i) net.buffers()[i] = 0.5f + 0.125f * (i % 5);
+  net.buffers()[net.find_param("1.num_batches_tracked").offset] = 7;
+  save_model(p, net);
+  std::vector<float> x(3 * 36);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i));
+  Workspace<float> ws;
+  const float* logits = net.forward(x.data(), 3, ws);
+  SafeTensors io;
+  io.tensors.push_back({"x", {3, 1, 6, 6}, x});
+  io.tensors.push_back({"logits", {3, 2}, {logits, logits + 6}});
+  write_safetensors(xs, io);
+  const std::string script = tmp_path("bn_load.py");
+  write_file_atomic(script, R"PY(
+import os, sys, numpy as np, torch
+sys.path.insert(0, os.path.join(sys.argv[3], 'reference'))
+import arch, safetensors_np
+sd, meta = safetensors_np.load(sys.argv[1])
+m = arch.build(meta['arch'], arch.parse_dims(meta['input']))
+m.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=True)
+m.eval()
+io, _ = safetensors_np.load(sys.argv[2])
+with torch.no_grad():
+    out = m(torch.from_numpy(io['x'])).numpy()
+print(m[1].num_batches_tracked.dtype, int(m[1].num_batches_tracked))
+print('%.3g' % float(np.max(np.abs(out - io['logits']))))
+)PY");
+  const std::string cmd = "HANDGRAD_BIN=" + std::string(HANDGRAD_BIN) + " /usr/bin/python3 " +
+                          script + " " + p + " " + xs + " " + HANDGRAD_SOURCE_DIR + " 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f)) out += buf;
+  ASSERT_EQ(::pclose(f), 0) << out;
+  ASSERT_EQ(out.rfind("torch.int64 7\n", 0), 0u) << out;
+  EXPECT_LT(std::stod(out.substr(out.find('\n') + 1)), 1e-5) << out;
 }
 
 }  // namespace

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "export/onnx_graph.h"
-#include "support/test_util.h"
 #include "handgrad/core/error.h"
 #include "handgrad/model/model_file.h"
+#include "support/layer_cases.h"
+#include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 
@@ -50,21 +52,20 @@ Network<float> make_net(const std::string& arch, const Dims& in) {
 }
 
 // Every layer of the table has an ONNX form (a layer added without one
-// fails here, not only at export time). Layers that need arguments or a
-// certain input are listed; the rest run as their bare token on 2x3x3.
+// fails here, not only at export time): each layer row (support/layer_cases.h)
+// is lowered alone, and every table layer must have a row.
 TEST(OnnxGraph, EveryLayerInTheTableHasALowering) {
-  const std::map<std::string, std::pair<std::string, Dims>> example = {
-      {"conv", {"conv(2,3)", {1, 5, 5}}},
-      {"maxpool", {"maxpool(2)", {1, 4, 4}}},
-      {"linear", {"linear(3)", {4}}}};
-  for (const LayerDef* d : layer_table()) {
-    const auto it = example.find(d->name);
-    const Network<float> net(it == example.end() ? d->name : it->second.first,
-                             it == example.end() ? Dims{2, 3, 3} : it->second.second);
-    const OnnxCtx ctx{"x", "y", {"w", "b"}, {}, kOnnxDefaultOpset,
-                      [](const std::string& h) { return h; }};
-    EXPECT_FALSE(net.layer(0).onnx(ctx).empty()) << d->name;
+  std::set<std::string> lowered;
+  for (const auto& c : layer_cases()) {
+    const Network<float> net(c.token(), c.in);
+    std::vector<std::string> params, buffers;  // the layer's initializers, by name
+    for (const auto& t : net.layer(0).tensors()) (t.trainable ? params : buffers).push_back(t.name);
+    const OnnxCtx ctx{
+        "x", "y", params, buffers, kOnnxDefaultOpset, [](const std::string& h) { return h; }};
+    EXPECT_FALSE(net.layer(0).onnx(ctx).empty()) << c.token();
+    lowered.insert(c.name);
   }
+  for (const LayerDef* d : layer_table()) EXPECT_TRUE(lowered.count(d->name)) << d->name;
 }
 
 TEST(OnnxGraph, ConvAndPoolAttributes) {

@@ -6,10 +6,15 @@
 // (CI installs them: scripts/setup.sh, scripts/npm_deps.sh).
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
+#include "support/layer_cases.h"
 #include "support/test_util.h"
+#include "handgrad/core/rng.h"
 #include "handgrad/export/onnx.h"
 #include "export/onnx_util.h"
 
@@ -152,6 +157,42 @@ TEST(OnnxRuntime, IdentityFlattenOnPoints) {
   c.n = 200;
   ROUND_TRIP(c, "identity-flatten");
 }
+
+// Every layer row (tests/support/layer_cases.h) in its small network, trained
+// 40 steps on random data of its input shape (so that batch norm's running
+// statistics are not their initial values), in evaluation mode in ONNX
+// Runtime against handgrad's logits.
+class LayerOnnx : public ::testing::TestWithParam<test::LayerCase> {};
+
+TEST_P(LayerOnnx, RunsInOnnxRuntime) {
+  const test::LayerCase& lc = GetParam();
+  const TempDir dir("onnx_row");
+  const std::string csv = dir.file("data.csv");
+  {
+    std::ofstream f(csv);
+    Rng rng(5);
+    for (int i = 0; i < 64; ++i) {
+      for (size_t j = 0; j < numel(lc.in); ++j) f << rng.normal() << ",";
+      f << i % 3 << "\n";
+    }
+  }
+  Case c;
+  c.train = "--arch '" + lc.network() + "' --input " + dims_str(lc.in) + " --data " + csv +
+            " --test-data " + csv + " --iterations 40 --batch-size 8 --no-standardize";
+  c.data = "--data " + csv + " --test-data " + csv;
+  c.input = {"N"};
+  for (int d : lc.in) c.input.push_back(d);
+  c.classes = 3;
+  c.n = 64;
+  std::string tag = "row_" + lc.token();  // a folder name the shell takes unquoted
+  for (char& ch : tag) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  ROUND_TRIP(c, tag);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, LayerOnnx, ::testing::ValuesIn(test::layer_cases()),
+                         [](const auto& info) {
+                           return info.param.name + std::to_string(info.index);
+                         });
 
 // The comparison is not vacuous: another model's logits do not match.
 TEST(OnnxRuntime, ComparisonCatchesAnotherModel) {

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "handgrad/core/error.h"
-#include "model/plan.h"
-#include "kernels/kernels.h"
 #include "handgrad/model/network.h"
 #include "handgrad/optim/sgd.h"
 #include "handgrad/train/step_runner.h"
+#include "kernels/kernels.h"
+#include "model/plan.h"
 #include "support/layer_cases.h"
 
 namespace handgrad {
@@ -43,7 +43,9 @@ struct Case {
   int batch;
 };
 
-// Forward logits and parameter gradients: reference vs each fast table.
+// Forward logits, parameter gradients and the buffers a training step
+// updates (running statistics): reference vs each fast table, each from the
+// same starting buffers.
 void check_network(const Case& c) {
   SCOPED_TRACE(c.arch + " on " + dims_str(c.input) + " batch " + std::to_string(c.batch));
   Network<float> net(c.arch, c.input);
@@ -52,11 +54,15 @@ void check_network(const Case& c) {
   const auto x = random_vec(numel(c.input) * c.batch, rng);
   std::vector<int> labels(c.batch);
   for (int b = 0; b < c.batch; ++b) labels[b] = b % net.num_classes();
+  const RunInfo train{Mode::train, step_key(3, 5), 0};
+  const std::vector<float> buffers0(net.buffers(), net.buffers() + net.num_buffers());
+  auto restore = [&] { std::copy(buffers0.begin(), buffers0.end(), net.buffers()); };
 
   Workspace<float> rws;
   std::vector<float> rgrad(net.num_params(), 0.0f);
-  const double rloss =
-      net.loss_and_grad(x.data(), labels.data(), c.batch, c.batch, rws, rgrad.data());
+  const double rloss = net.loss_and_grad(x.data(), labels.data(), c.batch, c.batch, rws,
+                                         rgrad.data(), nullptr, train);
+  const std::vector<float> rbuffers(net.buffers(), net.buffers() + net.num_buffers());
   const size_t k = static_cast<size_t>(net.num_classes()) * c.batch;
   const float* rl = net.forward(x.data(), c.batch, rws);
   const std::vector<float> rlogits(rl, rl + k);
@@ -68,10 +74,16 @@ void check_network(const Case& c) {
     std::vector<float> grad(net.num_params(), 0.0f);
     // Twice: the second call reuses the workspace and must give the same answer.
     for (int rep = 0; rep < 2; ++rep) {
+      restore();
       std::fill(grad.begin(), grad.end(), 0.0f);
-      const double loss = fast.loss_and_grad(net.params(), net.buffers(), x.data(), labels.data(),
-                                             c.batch, c.batch, RunInfo{}, ws, grad.data());
+      const double loss =
+          fast.loss_and_grad(net.params(), net.buffers(), x.data(), labels.data(), c.batch, c.batch,
+                             cross_entropy_loss(), train, ws, grad.data());
       EXPECT_NEAR(loss, rloss, 1e-4 * std::max(1.0, std::fabs(rloss)));
+      for (const auto& b : net.buffer_info()) {
+        EXPECT_LT(rel_err(net.buffers() + b.offset, rbuffers.data() + b.offset, b.size), 1e-5)
+            << b.name;
+      }
       const float* logits =
           fast.forward(net.params(), net.buffers(), x.data(), c.batch, RunInfo{Mode::eval}, ws);
       EXPECT_LT(rel_err(logits, rlogits.data(), k), 1e-4);
@@ -100,7 +112,9 @@ TEST_P(LayerFast, MatchesReferenceAndIsLowered) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, LayerFast, ::testing::ValuesIn(test::layer_cases()),
-                         [](const auto& info) { return info.param.name + std::to_string(info.index); });
+                         [](const auto& info) {
+                           return info.param.name + std::to_string(info.index);
+                         });
 
 // Activations' fast kernels (their own approximations) against the
 // reference in double, on a dense grid covering the saturated ends.
@@ -254,6 +268,49 @@ TEST(FastKernels, SgdBitIdentical) {
                static_cast<float>(o.momentum), static_cast<float>(o.weight_decay), nesterov);
       }
       EXPECT_EQ(0, std::memcmp(p.data(), q.data(), n * sizeof(float))) << t->name;
+    }
+  }
+}
+
+// Every optimizer through every kernel table rounds exactly as its plain
+// loop (the double/reference path's code), at every step and in every
+// state tensor: the vectorised copies of update_rules.h are the same rule.
+TEST(FastKernels, OptimizersBitIdentical) {
+  std::mt19937 rng(6);
+  std::vector<OptimizerOptions> cases;
+  for (const OptimizerDef* d : optimizer_table()) cases.push_back(d->defaults);
+  OptimizerOptions o = optimizer_defaults("adam");
+  o.weight_decay = 1e-2;
+  cases.push_back(o);
+  o = optimizer_defaults("rmsprop");
+  o.momentum = 0.9;
+  o.weight_decay = 1e-3;
+  cases.push_back(o);
+  o = optimizer_defaults("sgd");
+  o.nesterov = true;
+  o.weight_decay = 1e-3;
+  cases.push_back(o);
+  for (const KernelTable* t : kernels::runnable_tables()) {
+    for (const OptimizerOptions& c : cases) {
+      const size_t n = 1003;  // not a multiple of any vector width
+      auto p = random_vec(n, rng);
+      auto q = p;
+      auto ref = make_optimizer<float>(n, c, /*k=*/nullptr);  // the plain loop
+      auto fast = make_optimizer<float>(n, c, t);
+      for (int step = 0; step < 4; ++step) {
+        const auto g = random_vec(n, rng);
+        const double lr = c.lr * (1 - 0.2 * step);  // as a schedule changes it
+        ref->step(p.data(), g.data(), lr);
+        fast->step(q.data(), g.data(), lr);
+      }
+      const std::string what = std::string(t->name) + " " + c.optimizer;
+      EXPECT_EQ(0, std::memcmp(p.data(), q.data(), n * sizeof(float))) << what;
+      const auto a = ref->state(), b = fast->state();
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(0, std::memcmp(a[i].values->data(), b[i].values->data(), n * sizeof(float)))
+            << what << " " << a[i].name;
+      }
     }
   }
 }

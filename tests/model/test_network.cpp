@@ -4,11 +4,11 @@
 
 #include <cmath>
 
-#include "handgrad/layers/arch.h"
-#include "handgrad/model/presets.h"
 #include "handgrad/core/error.h"
-#include "handgrad/train/gradcheck.h"
+#include "handgrad/layers/arch.h"
 #include "handgrad/model/network.h"
+#include "handgrad/model/presets.h"
+#include "handgrad/train/gradcheck.h"
 
 namespace handgrad {
 namespace {
@@ -44,11 +44,14 @@ TEST(Arch, RejectsMalformedStrings) {
 TEST(Network, ArgumentsAreCheckedAgainstTheTable) {
   EXPECT_NE(usage_error("flatten linear(1.5)", {1, 4, 4}).find("integer"), std::string::npos);
   EXPECT_NE(usage_error("flatten linear(0)", {1, 4, 4}).find("positive"), std::string::npos);
-  EXPECT_NE(usage_error("conv(4,3,1,-1)", {1, 8, 8}).find("padding must be >= 0"), std::string::npos);
+  EXPECT_NE(usage_error("conv(4,3,1,-1)", {1, 8, 8}).find("padding must be >= 0"),
+            std::string::npos);
   EXPECT_NE(usage_error("maxpool(2,2,2)", {1, 8, 8}).find("takes (kernel[, stride])"),
             std::string::npos);
-  EXPECT_NE(usage_error("flatten dense(3)", {1, 4, 4}).find("known: conv, flatten"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error("flatten dense(3)", {1, 4, 4})
+          .find("(known: avgpool, batchnorm, conv, dropout, elu, flatten, gap, gelu, identity,"),
+      std::string::npos);
 }
 
 TEST(Network, CanonicalSpecsDropDefaultArguments) {
@@ -129,7 +132,8 @@ TEST_P(NetworkGrad, EveryTensorMatchesFiniteDifferences) {
   const GradReport r = gradcheck_network(arch, input, 3, 1, 60);
   for (const auto& row : r.layers) EXPECT_LT(row.max_rel_error, kGradTolerance) << row.what;
   for (const auto& row : r.params) EXPECT_LT(row.max_rel_error, kGradTolerance) << row.what;
-  EXPECT_EQ(r.params.size(), Network<double>(arch, input).param_info().size() + 1);
+  // Each tensor and the input, in training and in evaluation mode.
+  EXPECT_EQ(r.params.size(), 2 * (Network<double>(arch, input).param_info().size() + 1));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -141,7 +145,15 @@ INSTANTIATE_TEST_SUITE_P(
                                      Dims{2, 9, 9}),
                       std::make_pair(std::string("conv(6,3,1,1) relu conv(4,3,2) maxpool(3,2) "
                                                  "flatten linear(7) identity relu linear(3)"),
-                                     Dims{3, 13, 11})),
+                                     Dims{3, 13, 11}),
+                      // The zoo: batch norm in both modes through the whole
+                      // network, dropout with the fixed key of the check.
+                      std::make_pair(std::string("conv(4,3) batchnorm elu avgpool(2) conv(5,2) "
+                                                 "sigmoid gap flatten dropout(0.3) linear(3)"),
+                                     Dims{2, 9, 9}),
+                      std::make_pair(std::string("linear(6) batchnorm gelu dropout linear(5) "
+                                                 "leaky_relu(0.2) tanh linear(3)"),
+                                     Dims{4})),
     [](const auto& info) { return "arch" + std::to_string(info.index); });
 
 }  // namespace

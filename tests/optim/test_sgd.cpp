@@ -5,12 +5,21 @@
 #include <cmath>
 
 #include "handgrad/core/error.h"
+#include "handgrad/core/rng.h"
 #include "handgrad/layers/loss.h"
 #include "handgrad/optim/sgd.h"
-#include "handgrad/core/rng.h"
 
 namespace handgrad {
 namespace {
+
+SgdOptions sgd(double lr, double momentum, double wd, bool nesterov) {
+  SgdOptions o;
+  o.lr = lr;
+  o.momentum = momentum;
+  o.weight_decay = wd;
+  o.nesterov = nesterov;
+  return o;
+}
 
 TEST(CrossEntropy, ValueAndGradient) {
   const float logits[] = {0, 0, 1, 2, 3, 4};  // (2 samples, 3 classes)
@@ -55,7 +64,7 @@ TEST(Sgd, MomentumMatchesTorchRule) {
   // p=1, g=0.5 then g=0.25; lr 0.1, mu 0.9
   // step 1: v = 0.5, p = 1 - 0.05 = 0.95
   // step 2: v = 0.45 + 0.25 = 0.7, p = 0.95 - 0.07 = 0.88
-  Sgd<double> opt(1, {0.1, 0.9, 0.0, false});
+  Sgd<double> opt(1, sgd(0.1, 0.9, 0.0, false));
   double p = 1, g = 0.5;
   opt.step(&p, &g);
   EXPECT_DOUBLE_EQ(p, 0.95);
@@ -66,7 +75,7 @@ TEST(Sgd, MomentumMatchesTorchRule) {
 
 TEST(Sgd, NesterovAndWeightDecay) {
   // wd 0.1: g' = g + 0.1 p = 0.5 + 0.1 = 0.6; v = 0.6; nesterov: d = 0.6 + 0.9*0.6 = 1.14
-  Sgd<double> opt(1, {0.1, 0.9, 0.1, true});
+  Sgd<double> opt(1, sgd(0.1, 0.9, 0.1, true));
   double p = 1, g = 0.5;
   opt.step(&p, &g);
   EXPECT_NEAR(p, 1 - 0.114, 1e-15);
@@ -74,7 +83,7 @@ TEST(Sgd, NesterovAndWeightDecay) {
 }
 
 TEST(Sgd, PlainWithoutMomentum) {
-  Sgd<float> opt(2, {0.5, 0.0, 0.0, false});
+  Sgd<float> opt(2, sgd(0.5, 0.0, 0.0, false));
   float p[] = {1, 2}, g[] = {1, -1};
   opt.step(p, g);
   EXPECT_FLOAT_EQ(p[0], 0.5f);
@@ -82,13 +91,13 @@ TEST(Sgd, PlainWithoutMomentum) {
 }
 
 TEST(Sgd, ValidatesOptions) {
-  EXPECT_THROW(validate({0.0, 0.9, 0, false}), UsageError);
-  EXPECT_THROW(validate({-1, 0.9, 0, false}), UsageError);
-  EXPECT_THROW(validate({NAN, 0.9, 0, false}), UsageError);
-  EXPECT_THROW(validate({0.1, 1.0, 0, false}), UsageError);
-  EXPECT_THROW(validate({0.1, 0.9, -1, false}), UsageError);
-  EXPECT_THROW(validate({0.1, 0.0, 0, true}), UsageError);
-  EXPECT_NO_THROW(validate({0.1, 0.9, 1e-4, true}));
+  EXPECT_THROW(validate(sgd(0.0, 0.9, 0, false)), UsageError);
+  EXPECT_THROW(validate(sgd(-1, 0.9, 0, false)), UsageError);
+  EXPECT_THROW(validate(sgd(NAN, 0.9, 0, false)), UsageError);
+  EXPECT_THROW(validate(sgd(0.1, 1.0, 0, false)), UsageError);
+  EXPECT_THROW(validate(sgd(0.1, 0.9, -1, false)), UsageError);
+  EXPECT_THROW(validate(sgd(0.1, 0.0, 0, true)), UsageError);
+  EXPECT_NO_THROW(validate(sgd(0.1, 0.9, 1e-4, true)));
 }
 
 TEST(Rng, DeterministicAndUniform) {

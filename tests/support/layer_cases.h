@@ -60,6 +60,20 @@ inline const std::vector<LayerCase>& layer_cases() {
       {"linear", {1}, {1}},
       {"identity", {}, {6}},
       {"tanh", {}, {3, 4, 5}},
+      {"sigmoid", {}, {3, 4, 5}},
+      {"leaky_relu", {}, {3, 4, 5}},
+      {"leaky_relu", {0.2}, {7}},
+      {"elu", {}, {3, 4, 5}},
+      {"elu", {0.5}, {7}},
+      {"gelu", {}, {3, 4, 5}},
+      {"avgpool", {2}, {2, 8, 8}},     // non-overlapping
+      {"avgpool", {3, 2}, {2, 7, 9}},  // overlapping, an uncovered border
+      {"avgpool", {2, 1}, {1, 5, 6}},
+      {"gap", {}, {3, 5, 4}},
+      {"batchnorm", {}, {3, 5, 4}},  // BatchNorm2d
+      {"batchnorm", {}, {6}},        // BatchNorm1d
+      {"dropout", {}, {3, 4, 5}},
+      {"dropout", {0.2}, {11}},
   };
   return c;
 }

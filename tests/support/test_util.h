@@ -109,4 +109,28 @@ inline std::string mnist_dir() {
   return {};
 }
 
+// mpirun as the MPI tests run it, or "" when this build has no MPI
+// (HANDGRAD_MPIEXEC, set by CMake). All ranks on this host, talking over
+// shared memory and loopback only; oversubscribed (4 ranks on 2 cores),
+// unbound (parallel tests would pin their ranks to the same core), yielding
+// when idle; -q keeps mpirun's own help boxes out of stderr, so a failure
+// reads as handgrad's one line. Root (CI) needs --allow-run-as-root.
+// Followed by "-np N program args" (or several such contexts, ':' between).
+inline std::string mpirun_base() {
+  const std::string exe = HANDGRAD_MPIEXEC;
+  if (exe.empty()) return {};
+  std::string cmd = exe +
+                    " -q --oversubscribe --bind-to none --mca mpi_yield_when_idle 1"
+                    " --mca btl self,vader,tcp --mca btl_tcp_if_include lo"
+                    " --mca oob_tcp_if_include lo";
+  if (::geteuid() == 0) cmd += " --allow-run-as-root";
+  return cmd;
+}
+
+// `mpirun -np N` (see mpirun_base), or "" without MPI.
+inline std::string mpirun(int np) {
+  const std::string base = mpirun_base();
+  return base.empty() ? base : base + " -np " + std::to_string(np);
+}
+
 }  // namespace handgrad::test

@@ -6,13 +6,15 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "support/test_util.h"
 #include "handgrad/core/rng.h"
+#include "handgrad/core/safetensors.h"
+#include "support/test_util.h"
 
 namespace handgrad::test {
 
@@ -57,6 +59,22 @@ inline std::string synthetic_mnist(const std::string& name, int n_train = 600, i
   write_idx_pair(d + "/train-images-idx3-ubyte", d + "/train-labels-idx1-ubyte", n_train, 1);
   write_idx_pair(d + "/t10k-images-idx3-ubyte", d + "/t10k-labels-idx1-ubyte", n_test, 2);
   return d;
+}
+
+// Every tensor of DIR_A/model.safetensors and DIR_B/model.safetensors, bit
+// for bit: "" when equal, else the first tensor that differs.
+inline std::string model_difference(const std::string& a, const std::string& b) {
+  const SafeTensors x = read_safetensors(a + "/model.safetensors");
+  const SafeTensors y = read_safetensors(b + "/model.safetensors");
+  if (x.tensors.size() != y.tensors.size()) return "tensor counts differ";
+  for (const auto& t : x.tensors) {
+    const NamedTensor* u = y.find(t.name);
+    if (!u || u->data.size() != t.data.size()) return t.name + ": missing or resized";
+    if (std::memcmp(t.data.data(), u->data.data(), sizeof(float) * t.data.size()) != 0) {
+      return t.name + ": values differ";
+    }
+  }
+  return "";
 }
 
 }  // namespace handgrad::test

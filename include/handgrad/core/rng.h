@@ -31,4 +31,41 @@ class Rng {
   uint64_t s_[4];
 };
 
+// Counter-based randomness for training-mode layers (dropout masks): every
+// value is a pure function of its key and index, so it does not depend on
+// how a batch is cut into thread slices or in which order they run.
+// reference/hg_modules.py ports these exactly (PyTorch parity).
+//   key of a step:          step_key(run seed, optimizer step)
+//   key of a layer:         layer_key(step key, layer index)
+//   key of a sample:        sample_key(layer key, index in the whole batch)
+//   32 bits of an element:  element_bits(sample key, index in the sample)
+// mix64 is splitmix64's output function (with its increment), mix32 the
+// "lowbias32" integer hash (C. Wellons); both are bijections.
+inline uint64_t mix64(uint64_t x) {
+  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+inline uint64_t step_key(uint64_t run_seed, uint64_t step) {
+  return mix64(mix64(run_seed) ^ step);
+}
+inline uint64_t layer_key(uint64_t step, uint64_t layer) {
+  return mix64(step ^ (0x632be59bd9b4e019ULL * (layer + 1)));
+}
+inline uint64_t sample_key(uint64_t layer, uint64_t sample) {
+  return mix64(layer + sample);
+}
+inline uint32_t element_bits(uint64_t sample, uint32_t e) {
+  return mix32(mix32(e ^ static_cast<uint32_t>(sample)) + static_cast<uint32_t>(sample >> 32));
+}
+
 }  // namespace handgrad

@@ -6,6 +6,7 @@
 // `model.load_state_dict(load_file(path))` works. Code:
 // src/core/safetensors.cpp. A model (a network in such a file):
 // model/model_file.h.
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,7 +18,10 @@ namespace handgrad {
 struct NamedTensor {
   std::string name;
   Dims shape;
-  std::vector<float> data;
+  std::vector<float> data;  // F32 values
+  DType dtype = DType::f32;
+  std::vector<int64_t> ints = {};  // I64 values (data stays empty)
+  size_t count() const { return dtype == DType::i64 ? ints.size() : data.size(); }
 };
 
 struct SafeTensors {
@@ -27,10 +31,11 @@ struct SafeTensors {
   const NamedTensor* find(const std::string& name) const;
 };
 
-// Serialises (F32 only). Written atomically.
+// Serialises (F32 and I64). Written atomically.
 void write_safetensors(const std::string& path, const SafeTensors& st);
-// Validates header length, JSON, dtypes (F32 only), shapes, offsets (inside
-// the data, not overlapping, matching shape*4). Throws Error naming the path.
+// Validates header length, JSON, dtypes (F32 and I64), shapes, offsets
+// (inside the data, not overlapping, matching shape * item size). Throws
+// Error naming the path.
 SafeTensors read_safetensors(const std::string& path);
 SafeTensors parse_safetensors(const std::string& bytes, const std::string& path_for_errors);
 

@@ -13,6 +13,12 @@ namespace handgrad {
 
 using Dims = std::vector<int>;
 
+// How a tensor is stored in a file (safetensors "F32" or "I64"). In memory
+// every tensor of a network is float; an I64 one is a count kept in a float
+// (batch norm's num_batches_tracked, exact up to 2^24).
+enum class DType { f32, i64 };
+const char* dtype_name(DType t);  // "F32", "I64"
+
 // Product of the dimensions (1 for an empty shape).
 size_t numel(const Dims& d);
 // "1x28x28", "128".

@@ -47,9 +47,10 @@ enum class Mode { train, eval };
 
 // A tensor a layer owns, in PyTorch's layout, named as in its state_dict.
 struct TensorDef {
-  std::string name;       // "weight", "bias", "running_mean"
-  Dims dims;              // conv weight (O, C, K, K), linear weight (O, I), bias (O)
-  bool trainable = true;  // false: a buffer, saved but not trained (running statistics)
+  std::string name;          // "weight", "bias", "running_mean"
+  Dims dims;                 // conv weight (O, C, K, K), linear weight (O, I), bias (O)
+  bool trainable = true;     // false: a buffer, saved but not trained (running statistics)
+  DType dtype = DType::f32;  // in a model file; i64: a count (num_batches_tracked)
 };
 
 // What one forward or backward call of a layer sees besides its data.
@@ -59,7 +60,10 @@ struct Pass {
   T* buffers = nullptr;        // its buffers (trainable == false), in tensors() order
   Buffer<T>* saved = nullptr;  // scratch kept from forward to backward (a mask, statistics)
   Mode mode = Mode::train;
-  uint64_t seed = 0;      // the step's seed: train-mode randomness is a function of it
+  // This layer's key for the step (layer_key(step key, layer index), see
+  // core/rng.h): train-mode randomness is a function of it and of the
+  // sample's index in the whole batch, first_sample + b.
+  uint64_t seed = 0;
   long first_sample = 0;  // index in the whole batch of the first of these n samples
   int n = 0;              // samples in this call
 };
@@ -96,6 +100,9 @@ const std::vector<const LayerDef*>& layer_table();
 const LayerDef* find_layer(const std::string& name);
 // "conv(out_channels, kernel[, stride[, padding]])"
 std::string layer_grammar(const LayerDef& d);
+// A real argument as a Python literal that reads back as the same double
+// ("0.01" -> "0.01000000000000000021"), for torch() expressions.
+std::string python_float(double v);
 
 template <class T>
 class Layer {

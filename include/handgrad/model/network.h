@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "handgrad/layers/layer.h"
+#include "handgrad/layers/loss.h"
 #include "handgrad/layers/workspace.h"
 #include "handgrad/model/input_norm.h"
 
@@ -28,10 +29,13 @@ struct ParamInfo {
   size_t size;
   int layer;
   bool trainable = true;
+  DType dtype = DType::f32;  // in a model file
 };
 
-// Where a pass runs: the mode, and for train-mode randomness the step's seed
-// and the index of the first of these samples in the whole batch.
+// Where a pass runs: the mode, and for train-mode randomness the step's key
+// (step_key(run seed, step), core/rng.h) and the index of the first of these
+// samples in the whole batch. The plan hands each layer its own key,
+// layer_key(seed, layer index).
 struct RunInfo {
   Mode mode = Mode::train;
   uint64_t seed = 0;
@@ -86,13 +90,15 @@ class Network {
   // per layer: ws.ops[i].out_ptr is layer i's output. Evaluation mode.
   const T* forward(const T* x, int n, Workspace<T>& ws) const;
 
-  // Forward, softmax cross-entropy, backward, in training mode (batch
-  // statistics update the buffers). *Adds* dL/d(params) into grads
-  // (num_params values) where L is the mean loss over batch_total samples
-  // (these n may be one thread's share). If dinput is given it is assigned
-  // dL/dx (x raw). Returns the summed loss over these n samples.
+  // Forward, the loss (softmax cross-entropy unless given), backward, in
+  // training mode (batch statistics update the buffers). *Adds*
+  // dL/d(params) into grads (num_params values) where L is the mean loss
+  // over batch_total samples (these n may be one thread's share). If dinput
+  // is given it is assigned dL/dx (x raw). Returns the summed loss over
+  // these n samples.
   double loss_and_grad(const T* x, const int* labels, int n, int batch_total, Workspace<T>& ws,
-                       T* grads, T* dinput = nullptr, const RunInfo& run = {});
+                       T* grads, T* dinput = nullptr, const RunInfo& run = {},
+                       const LossDef& loss = cross_entropy_loss());
 
  private:
   void add_tensors(size_t i, const std::string& where);

@@ -6,6 +6,7 @@
 // a legend and the test accuracy in the title.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "handgrad/data/dataset.h"
 
@@ -27,6 +28,14 @@ struct BoundaryPlot {
 // Throws Error naming the path if it cannot be written, UsageError if the
 // data are not 2-D or there are no points at all.
 double write_boundary_plot(const std::string& path, const BoundaryPlot& p, const ProbaFn& proba);
+
+// The data window a boundary picture shows: every point's box padded by 8%,
+// one scale on both axes (circles stay round), the shorter side at least 60%
+// of the longer. The lab's heat map uses it too, so both frame alike.
+struct DataWindow {
+  double x0, x1, y0, y1;
+};
+DataWindow boundary_window(const std::vector<const Dataset*>& sets);
 
 // The boundary as line segments: for each class k the zero level of
 // p_k - max_{j != k} p_j on a grid (for K = 2 this is p_1 = 0.5).

@@ -10,7 +10,7 @@ namespace handgrad {
 
 struct EvalResult {
   int n = 0;
-  double loss = 0;                           // mean softmax cross-entropy
+  double loss = 0;                           // mean loss (the runner's)
   double accuracy = 0;                       // fraction of argmax == label
   std::vector<std::vector<long>> confusion;  // (classes, classes): [true][predicted]
 };

@@ -12,12 +12,21 @@
 #include <string>
 #include <vector>
 
-#include "handgrad/layers/layer.h"
 #include "handgrad/core/tensor.h"
+#include "handgrad/layers/layer.h"
+#include "handgrad/layers/loss.h"
 
 namespace handgrad {
 
 inline constexpr double kGradTolerance = 1e-6;
+// A tensor whose gradient is zero (a bias right before a batch norm, whose
+// mean subtraction cancels it): analytic and numeric both below this in
+// every element are compared by their absolute difference instead (the
+// central differences of an O(1) loss carry ~1e-10 of rounding noise).
+inline constexpr double kZeroGradient = 1e-8;
+// A layer whose training statistics span the batch is checked alone on at
+// least this many samples.
+inline constexpr int kMinCoupledBatch = 4;
 
 struct GradRow {
   std::string what;      // "layer 0 conv(4,5): input", "0.weight"
@@ -33,7 +42,8 @@ struct GradReport {
 };
 
 // Max relative error between two gradient arrays, scaled by the larger of
-// their max magnitudes (so tiny elements do not dominate; both all-zero -> 0).
+// their max magnitudes (so tiny elements do not dominate); when both are
+// below kZeroGradient everywhere, the max absolute difference.
 double max_rel_error(const std::vector<double>& analytic, const std::vector<double>& numeric);
 
 // Checks one configured layer on a random batch of n samples, with the loss
@@ -43,9 +53,10 @@ double max_rel_error(const std::vector<double>& analytic, const std::vector<doub
 std::vector<GradRow> gradcheck_layer(const Layer<double>& layer, int n, uint64_t seed,
                                      size_t max_checks = 400, Mode mode = Mode::train);
 
-// Checks every layer alone, then the whole network under softmax
-// cross-entropy with random labels, per parameter tensor and for the input.
+// Checks every layer alone, then the whole network under the loss (softmax
+// cross-entropy unless given) with random labels, per parameter tensor and
+// for the input.
 GradReport gradcheck_network(const std::string& arch, const Dims& input, int n, uint64_t seed,
-                             size_t max_checks = 200);
+                             size_t max_checks = 200, const LossDef& loss = cross_entropy_loss());
 
 }  // namespace handgrad

@@ -20,12 +20,28 @@
 
 namespace handgrad {
 
+// How a session takes part in a run spread over several processes
+// (src/dist); the defaults are a run of its own.
+struct SessionRole {
+  // false: computes the steps only; writes nothing (no run folder, metrics,
+  // checkpoints or pictures) and evaluates nothing (a distributed run's
+  // ranks other than 0).
+  bool writes = true;
+  // > 0: the step runner's threads, instead of options.threads (which a
+  // GradientFn may read as how many slices to cut a batch into).
+  int runner_threads = 0;
+  // Called once every input has loaded, before the run folder is made; may
+  // throw to refuse the run (a distributed run agrees there that every
+  // rank has loaded).
+  std::function<void()> ready;
+};
+
 class Session {
  public:
   // Validates everything (FieldError naming the setting), loads the data,
   // builds and initialises (or resumes) the network and the optimizer.
   // Creates the run folder only once every input has loaded.
-  explicit Session(const TrainOptions& options);
+  explicit Session(const TrainOptions& options, SessionRole role = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -34,6 +50,9 @@ class Session {
   long step() const;         // steps done
   long total_steps() const;  // steps the run will take
   long steps_per_epoch() const;
+  long samples() const;          // training samples the steps so far have seen
+  double train_seconds() const;  // time spent in steps so far (evaluations excluded)
+  double last_loss() const;      // the last step's mean loss (NaN before the first)
 
   // One optimizer step, then the evaluation and checkpoint due after it.
   // Throws Error naming the step when the loss stops being finite (the last
@@ -43,6 +62,10 @@ class Session {
   void run(const std::atomic<bool>* stop = nullptr);
   // The test-set evaluation the loop records, on demand.
   EvalResult evaluate();
+  // Writes a checkpoint of the current step now, also mid-epoch (what a
+  // stop before the end needs): --resume continues from it to exactly the
+  // result of an uninterrupted run, optimizer state and schedule included.
+  void checkpoint();
   // The report: dead units, warnings, pictures, the result. Once, at the end.
   TrainResult finish();
 

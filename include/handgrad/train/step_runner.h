@@ -6,9 +6,14 @@
 //
 // Determinism: for a fixed thread count the result is bit-identical from run
 // to run (each thread owns a fixed slice of the batch and the per-thread
-// gradients are summed in thread order).
+// gradients are summed in thread order). Dropout masks do not depend on the
+// slices at all (core/rng.h). A network whose training statistics span the
+// batch (batch norm, Network::couples_batch) trains each batch as one
+// slice: its statistics are those of the whole batch, as in PyTorch;
+// predict() still splits, evaluation mode couples nothing.
 #include <memory>
 
+#include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
 
 namespace handgrad {
@@ -25,10 +30,43 @@ class StepRunner {
   StepRunner& operator=(const StepRunner&) = delete;
 
   // x: (n, input_dims), labels: (n). Assigns the gradient of the mean
-  // softmax cross-entropy over the n samples to grads(); returns that mean.
+  // loss over the n samples to grads(); returns that mean.
+  // Training mode: batch statistics, dropout masks keyed by step_key().
   double loss_and_grad(const float* x, const int* labels, int n);
+  // The key of the following training steps' randomness, step_key(run
+  // seed, step) (core/rng.h); the Session sets it before every step.
+  void set_step_key(uint64_t key);
+  uint64_t step_key() const;
+  // The loss it trains and evaluates with: softmax cross-entropy unless set.
+  void set_loss(const LossDef& loss);
+  const LossDef& loss() const;
   const float* grads() const;
   float* grads();
+
+  // The data-parallel pieces loss_and_grad is made of, for a caller that
+  // spreads the slices of one batch over several processes (src/dist).
+  //
+  // How many slices `workers` workers cut a batch of n samples into:
+  // min(workers, n), lowered by the adapt rule. loss_and_grad uses
+  // slices_for(n, threads()); so a run that computes slices_for(n, S)
+  // slices anywhere and sums them as below is bit-identical to one process
+  // with S threads.
+  int slices_for(int n, int workers) const;
+  // Slices [first, first + count) of the `used` slices of the batch x: (n,
+  // input_dims), labels: (n). Slice s covers samples [n*s/used,
+  // n*(s+1)/used); its gradient of the *batch* mean (its per-sample
+  // gradients summed and divided by n) is assigned to out[s - first]
+  // (num_params floats each) and its loss summed over its samples (not
+  // divided) to losses[s - first]. The slices run on this runner's threads.
+  // loss_and_grad(x, labels, n) is: compute all `used` slices, then
+  // g = out[0]; g += out[1]; ... with add_grads, loss = (l0 + l1 + ...) / n.
+  void slice_grads(const float* x, const int* labels, int n, int used, int first, int count,
+                   float* const* out, double* losses);
+  // y += x over m floats: the addition loss_and_grad sums slices with (the
+  // kernel table's add, or the plain loop on the reference path). Each
+  // element is one float addition, so any split of the m elements gives
+  // the same bits.
+  void add_grads(float* y, const float* x, size_t m) const;
 
   // logits: (n, classes), assigned.
   void predict(const float* x, int n, float* logits);

@@ -3,10 +3,12 @@
 //
 // Code: src/train/trainer.cpp (train() is a Session loop, session.h).
 //
-// A run folder holds model.safetensors and optimizer.safetensors
-// ("<param>.momentum_buffer" per parameter), both every --checkpoint-every
-// epochs and at the end, state.json (step, epoch, the shuffling rng's state,
-// the settings), metrics.csv and the loss / accuracy / confusion pictures.
+// A run folder holds model.safetensors and optimizer.safetensors (the
+// optimizer's state per parameter, named as torch.optim names it:
+// "<param>.momentum_buffer", "<param>.exp_avg", ...), both every
+// --checkpoint-every epochs and at the end, state.json (step, epoch, the
+// shuffling rng's state, the settings), metrics.csv and the loss / accuracy /
+// confusion pictures.
 //
 // Batches: every epoch shuffles 0..N-1 with Rng::permutation and cuts it into
 // batches of batch_size; the last, partial batch is kept (as PyTorch's
@@ -20,7 +22,8 @@
 #include <vector>
 
 #include "handgrad/data/data_source.h"
-#include "handgrad/optim/sgd.h"
+#include "handgrad/optim/optimizer.h"
+#include "handgrad/optim/schedule.h"
 
 namespace handgrad {
 
@@ -35,7 +38,9 @@ struct TrainOptions {
   bool epochs_given = false;  // --epochs was typed (it then overrides a resumed run's)
   long iterations = 0;        // > 0: stop after this many steps instead of `epochs`
   int batch_size = 8;
-  SgdOptions sgd;
+  std::string loss = "ce";   // ce | mse (the loss table, layers/loss.h)
+  OptimizerOptions optim;    // --optimizer and its settings; sgd's by default
+  ScheduleOptions schedule;  // --lr-schedule constant | cosine | step
   uint64_t seed = 0;
   int threads = 0;             // 0: default_threads()
   std::string out_dir;         // "" -> runs/<preset>-<UTC timestamp>
@@ -55,6 +60,7 @@ struct EvalRow {
   long step = 0;
   double epoch = 0;  // fractional: samples seen / training-set size
   double train_loss = 0, test_loss = 0, test_accuracy = 0, samples_per_second = 0;
+  double lr = 0;  // the rate of the last step before this evaluation
 };
 
 struct ReluReport {
@@ -65,6 +71,7 @@ struct ReluReport {
 
 struct TrainResult {
   std::string out_dir, model_path, arch;
+  std::string loss_title;  // "cross-entropy", "mean squared error"
   int num_classes = 0;
   long steps = 0, samples = 0;
   double test_loss = 0, test_accuracy = 0;
@@ -96,5 +103,7 @@ std::string default_run_dir(const TrainOptions& options);
 // The data a model was trained on, from its "training" metadata (so eval and
 // boundary default to it); DataArgs{} when the model does not say.
 DataArgs data_args_from_metadata(const std::map<std::string, std::string>& metadata);
+// The loss a model was trained with ("ce" when the model does not say).
+std::string loss_from_metadata(const std::map<std::string, std::string>& metadata);
 
 }  // namespace handgrad

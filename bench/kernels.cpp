@@ -1,4 +1,4 @@
-// The fast kernels one at a time, on the seed CNN's shapes at batch 8, for
+// The fast kernels one at a time, on the seed CNN's (and MLP's) shapes at batch 8, for
 // every SIMD level this CPU runs. Counters: FLOP/s (2 per multiply-add) and,
 // for data movement kernels, bytes/s.
 //   build/bench/handgrad_kernels --benchmark_filter=conv
@@ -142,11 +142,15 @@ int register_all() {
     benchmark::RegisterBenchmark(("linear_dweight/128x128" + t).c_str(), linear, k, 128, 128, 1);
     benchmark::RegisterBenchmark(("linear_dinput/128x128" + t).c_str(), linear, k, 128, 128, 2);
     benchmark::RegisterBenchmark(("linear_fwd/784x128" + t).c_str(), linear, k, 784, 128, 0);
+    benchmark::RegisterBenchmark(("linear_dweight/784x128" + t).c_str(), linear, k, 784, 128, 1);
     benchmark::RegisterBenchmark(("relu_maxpool2_fwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24,
                                  false);
     benchmark::RegisterBenchmark(("relu_maxpool2_bwd/4x24x24" + t).c_str(), pool, k, 4, 24, 24,
                                  true);
+    benchmark::RegisterBenchmark(("relu_maxpool2_fwd/8x8x8" + t).c_str(), pool, k, 8, 8, 8, false);
+    benchmark::RegisterBenchmark(("relu_maxpool2_bwd/8x8x8" + t).c_str(), pool, k, 8, 8, 8, true);
     benchmark::RegisterBenchmark(("sgd/18698" + t).c_str(), sgd, k, 18698);
+    benchmark::RegisterBenchmark(("sgd/101770" + t).c_str(), sgd, k, 101770);
     benchmark::RegisterBenchmark(("fma_peak" + t).c_str(), peak, k);
   }
   return 0;

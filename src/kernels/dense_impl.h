@@ -1,8 +1,9 @@
 #pragma once
-// GEMM (for linear layers), max-pooling, ReLU, adding gradients and the
+// GEMM and dot products (for linear layers), ReLU, adding gradients and the
 // optimizer steps.
 // Included by kernels_<isa>.cpp after simd.h.
-#include <cstring>
+
+#include <algorithm>
 
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
@@ -10,18 +11,19 @@
 
 namespace handgrad::kernels::HG_NS {
 
-constexpr int kGM = kRegs == 32 ? 6 : 4;  // GEMM tile: rows of C
-constexpr int kGN = kRegs == 32 ? 4 : 2;  // GEMM tile: vectors per row
+constexpr int kGM = kRegs == 32 ? 6 : 4;             // GEMM tile: rows of C
+constexpr int kGN = kRegs == 32 ? 4 : kFma ? 3 : 2;  // GEMM tile: vectors per row
 
-// C[m][n0 .. n0 + NB*VL) for m in [m0, m0+MB); the last vector holds `last`
-// valid lanes (VL when full).
-template <int MB, int NB>
-inline void gemm_tile(int K, const float* a, int am, int ak, const float* b, int ldb,
-                      const float* bias, float* c, int ldc, bool accumulate, int m0, int n0,
-                      int last) {
+// C[m][n0 .. n0 + NB*VL) for m in [m0, m0+MB); with kPartial the last vector
+// holds `last` valid lanes (a template flag, so that full tiles' loads
+// compile without a test in the loop over K).
+template <int MB, int NB, bool kPartial>
+inline void gemm_tile_impl(int K, const float* a, int am, int ak, const float* b, int ldb,
+                           const float* bias, float* c, int ldc, bool accumulate, int m0, int n0,
+                           int last) {
   V acc[MB][NB];
   auto ld = [&](const float* p, int k) {
-    return (k == NB - 1 && last < VL) ? load_n(p, last) : load(p);
+    return (kPartial && k == NB - 1 && last < VL) ? load_n(p, last) : load(p);
   };
   for (int m = 0; m < MB; ++m) {
     for (int k = 0; k < NB; ++k) {
@@ -42,7 +44,7 @@ inline void gemm_tile(int K, const float* a, int am, int ak, const float* b, int
   for (int m = 0; m < MB; ++m) {
     float* cr = c + static_cast<size_t>(m0 + m) * ldc + n0;
     for (int k = 0; k < NB; ++k) {
-      if (k == NB - 1 && last < VL) {
+      if (kPartial && k == NB - 1 && last < VL) {
         store_n(cr + k * VL, acc[m][k], last);
       } else {
         store(cr + k * VL, acc[m][k]);
@@ -51,157 +53,80 @@ inline void gemm_tile(int K, const float* a, int am, int ak, const float* b, int
   }
 }
 
-template <int MB>
-inline void gemm_rows(int N, int K, const float* a, int am, int ak, const float* b, int ldb,
-                      const float* bias, float* c, int ldc, bool acc, int m0) {
-  const int nfull = N / VL, rem = N % VL;
-  int k = 0;
-  for (; k + kGN <= nfull; k += kGN) {
-    gemm_tile<MB, kGN>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, VL);
+template <int MB, int NB>
+inline void gemm_tile(int K, const float* a, int am, int ak, const float* b, int ldb,
+                      const float* bias, float* c, int ldc, bool accumulate, int m0, int n0,
+                      int last) {
+  // (SSE2's code came out 16% longer with two variants: one, testing.)
+  if (!kFma || last < VL) {
+    return gemm_tile_impl<MB, NB, true>(K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m0, n0,
+                                        last);
   }
-  // Remaining full vectors plus a partial one, one or two vectors at a time.
-  int left = nfull - k + (rem ? 1 : 0);
-  while (left > 0) {
-    const int take = left >= 2 ? 2 : 1;
-    const bool has_partial = rem && left == take;
-    const int last = has_partial ? rem : VL;
-    if (take == 2) {
-      gemm_tile<MB, 2>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, last);
-    } else {
-      gemm_tile<MB, 1>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, last);
-    }
-    k += take;
-    left -= take;
+  gemm_tile_impl<MB, NB, false>(K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m0, n0, VL);
+}
+
+// Dispatches a run-time count r in [1, N] of vectors to gemm_tile<MB, r>.
+template <int MB, int N>
+inline void gemm_ntail(int r, int K, const float* a, int am, int ak, const float* b, int ldb,
+                       const float* bias, float* c, int ldc, bool acc, int m0, int n0, int last) {
+  if constexpr (N > 0) {
+    if (r == N) return gemm_tile<MB, N>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, n0, last);
+    gemm_ntail<MB, N - 1>(r, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, n0, last);
   }
 }
 
-template <int N>
+template <int MB, int GN>
+inline void gemm_rows(int N, int K, const float* a, int am, int ak, const float* b, int ldb,
+                      const float* bias, float* c, int ldc, bool acc, int m0) {
+  const int nvec = (N + VL - 1) / VL, nfull = N / VL, rem = N % VL;
+  // Full tiles of GN vectors (a literal VL: their loads compile without
+  // masks); with GN >= 3 the last GN + 1 vectors go as two tiles rather
+  // than leave a one-vector tile (which loads almost as much as it
+  // multiplies).
+  int k = 0;
+  for (; k + GN <= nfull && !(GN >= 3 && nvec - k == GN + 1); k += GN) {
+    gemm_tile<MB, GN>(K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, VL);
+  }
+  while (k < nvec) {
+    const int left = nvec - k;
+    const int take = GN >= 3 && left == GN + 1 ? (GN + 1) / 2 : std::min(left, GN);
+    const int last = rem && take == left ? rem : VL;
+    gemm_ntail<MB, GN>(take, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0, k * VL, last);
+    k += take;
+  }
+}
+
+template <int N, int GN>
 inline void gemm_mtail(int r, int Nn, int K, const float* a, int am, int ak, const float* b,
                        int ldb, const float* bias, float* c, int ldc, bool acc, int m0) {
   if constexpr (N > 0) {
-    if (r == N) return gemm_rows<N>(Nn, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0);
-    gemm_mtail<N - 1>(r, Nn, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0);
+    if (r == N) return gemm_rows<N, GN>(Nn, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0);
+    gemm_mtail<N - 1, GN>(r, Nn, K, a, am, ak, b, ldb, bias, c, ldc, acc, m0);
+  }
+}
+
+template <int GN>
+inline void gemm_blocks(int M, int N, int K, const float* a, int am, int ak, const float* b,
+                        int ldb, const float* bias, float* c, int ldc, bool accumulate) {
+  int m = 0;
+  for (; m + kGM <= M; m += kGM) {
+    gemm_rows<kGM, GN>(N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
+  }
+  if (m < M) {
+    gemm_mtail<kGM - 1, GN>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
   }
 }
 
 inline void gemm(int M, int N, int K, const float* a, int am, int ak, const float* b, int ldb,
                  const float* bias, float* c, int ldc, bool accumulate) {
-  int m = 0;
-  for (; m + kGM <= M; m += kGM) {
-    gemm_rows<kGM>(N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
+  // With 16 registers a tile is 4 rows x 3 vectors, but 3 vectors straddle
+  // cache lines: when B does not stay in L1 (dL/dx of linear(128): B = W,
+  // 64 KB), line-aligned 2-vector tiles fetch each line once per tile and
+  // run faster (measured: 2.6 vs 3.3 us at batch 8).
+  if (kGN == 3 && static_cast<size_t>(K) * ldb * sizeof(float) > 32 * 1024) {
+    return gemm_blocks<2>(M, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate);
   }
-  if (m < M) gemm_mtail<kGM - 1>(M - m, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate, m);
-}
-
-// Up to 2*VL floats of a row as two vectors (lanes past n zero, not read).
-inline void load2(const float* p, int n, V& a, V& b) {
-  a = n >= VL ? load(p) : n > 0 ? load_n(p, n) : zero();
-  n -= VL;
-  b = n >= VL ? load(p + VL) : n > 0 ? load_n(p + VL, n) : zero();
-}
-inline void store2(float* p, int n, V a, V b) {
-  if (n >= VL) {
-    store(p, a);
-  } else if (n > 0) {
-    store_n(p, a, n);
-  }
-  n -= VL;
-  if (n >= VL) {
-    store(p + VL, b);
-  } else if (n > 0) {
-    store_n(p + VL, b, n);
-  }
-}
-
-// {0, 2, 4, ...} and {1, 3, 5, ...} over the 2*VL lanes of (a, b).
-inline V evens(V a, V b) {
-  VI m;
-  for (int i = 0; i < VL; ++i) m[i] = 2 * i;
-  return shuffle2(a, b, m);
-}
-inline V odds(V a, V b) {
-  VI m;
-  for (int i = 0; i < VL; ++i) m[i] = 2 * i + 1;
-  return shuffle2(a, b, m);
-}
-// Interleaves: (a0 b0 a1 b1 ...) as two vectors.
-inline void interleave(V a, V b, V& lo, V& hi) {
-  VI ml, mh;
-  for (int i = 0; i < VL; ++i) {
-    ml[i] = i % 2 ? VL + i / 2 : i / 2;
-    mh[i] = i % 2 ? VL + (VL + i) / 2 : (VL + i) / 2;
-  }
-  lo = shuffle2(a, b, ml);
-  hi = shuffle2(a, b, mh);
-}
-
-// 2x2 windows, stride 2: VL outputs of a row per step. The winner is the
-// first maximum in (0,0) (0,1) (1,0) (1,1) order, as the reference.
-inline void maxpool2_fwd(const float* in, int planes, int W, int in_stride, bool relu, float* out,
-                         int* arg, int Ho, int Wo) {
-  VI lane;
-  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
-  for (int pl = 0; pl < planes; ++pl) {
-    const float* x = in + static_cast<size_t>(pl) * in_stride;
-    for (int oy = 0; oy < Ho; ++oy) {
-      const float* r0 = x + 2 * oy * W;
-      const float* r1 = r0 + W;
-      float* y = out + (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      int* ar = arg + (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      for (int ox = 0; ox < Wo; ox += VL) {
-        const int cnt = Wo - ox < VL ? Wo - ox : VL;
-        V a0, a1, b0, b1;
-        load2(r0 + 2 * ox, 2 * cnt, a0, a1);
-        load2(r1 + 2 * ox, 2 * cnt, b0, b1);
-        const V ae = evens(a0, a1), ao = odds(a0, a1), be = evens(b0, b1), bo = odds(b0, b1);
-        const V m = vmax(vmax(ae, ao), vmax(be, bo));
-        const VI base = lane + (2 * oy * W + 2 * ox);
-        const VI idx = ae == m ? base : ao == m ? base + 1 : be == m ? base + W : base + (W + 1);
-        const V res = relu ? vmax(m, zero()) : m;
-        if (cnt == VL) {
-          store(y + ox, res);
-          *reinterpret_cast<VIU*>(ar + ox) = idx;
-        } else {
-          store_n(y + ox, res, cnt);
-          store_n(ar + ox, idx, cnt);
-        }
-      }
-    }
-  }
-}
-
-// Writes every position of every window (zeros included) and nothing else:
-// positions outside all windows keep whatever the caller left there (zero).
-inline void maxpool2_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                         int planes, int W, int Ho, int Wo, bool relu, float* din, int din_stride) {
-  VI lane;
-  for (int i = 0; i < VL; ++i) lane[i] = 2 * i;
-  for (int pl = 0; pl < planes; ++pl) {
-    float* dx = din + static_cast<size_t>(pl) * din_stride;
-    for (int oy = 0; oy < Ho; ++oy) {
-      const size_t at = (static_cast<size_t>(pl) * Ho + oy) * Wo;
-      const float* dy = dout + static_cast<size_t>(pl) * dout_stride + oy * Wo;
-      for (int ox = 0; ox < Wo; ox += VL) {
-        const int cnt = Wo - ox < VL ? Wo - ox : VL;
-        V g = cnt == VL ? load(dy + ox) : load_n(dy + ox, cnt);
-        if (relu) {
-          const V o = cnt == VL ? load(out + at + ox) : load_n(out + at + ox, cnt);
-          g = o > zero() ? g : zero();
-        }
-        const VI a =
-            cnt == VL ? *reinterpret_cast<const VIU*>(arg + at + ox) : load_n(arg + at + ox, cnt);
-        const VI sel = a - (lane + (2 * oy * W + 2 * ox));
-        const V z = zero();
-        const V ge = sel == 0 ? g : z, go = sel == 1 ? g : z;
-        const V he = sel == W ? g : z, ho = sel == W + 1 ? g : z;
-        V lo, hi;
-        interleave(ge, go, lo, hi);
-        store2(dx + 2 * oy * W + 2 * ox, 2 * cnt, lo, hi);
-        interleave(he, ho, lo, hi);
-        store2(dx + (2 * oy + 1) * W + 2 * ox, 2 * cnt, lo, hi);
-      }
-    }
-  }
+  gemm_blocks<kGN>(M, N, K, a, am, ak, b, ldb, bias, c, ldc, accumulate);
 }
 
 // Shuffle masks of reduce_lanes, one pair per round, computed at compile time.
@@ -306,55 +231,6 @@ inline void linear_fwd(int n, int O, int I, const float* x, const float* w, cons
       linear_tiles<2>(n, O, I, x, w, bias, y, b0);
     } else {
       linear_tiles<1>(n, O, I, x, w, bias, y, b0);
-    }
-  }
-}
-
-// Planes are in_stride apart, rows W apart; outputs dense (planes, Ho, Wo).
-inline void maxpool_fwd(const float* in, int planes, int /*H*/, int W, int in_stride, int k, int s,
-                        bool relu, float* out, int* arg, int Ho, int Wo) {
-  if (k == 2 && s == 2) return maxpool2_fwd(in, planes, W, in_stride, relu, out, arg, Ho, Wo);
-  for (int pl = 0; pl < planes; ++pl) {
-    const float* x = in + static_cast<size_t>(pl) * in_stride;
-    float* y = out + static_cast<size_t>(pl) * Ho * Wo;
-    int* ar = arg + static_cast<size_t>(pl) * Ho * Wo;
-    for (int oy = 0; oy < Ho; ++oy) {
-      for (int ox = 0; ox < Wo; ++ox) {
-        int best = oy * s * W + ox * s;
-        float m = x[best];
-        for (int i = 0; i < k; ++i) {
-          for (int j = 0; j < k; ++j) {
-            const int idx = (oy * s + i) * W + ox * s + j;
-            const bool gt = x[idx] > m;  // branch-free: the winner is data-dependent
-            m = gt ? x[idx] : m;
-            best = gt ? idx : best;
-          }
-        }
-        y[oy * Wo + ox] = relu && !(m > 0.0f) ? 0.0f : m;
-        ar[oy * Wo + ox] = best;
-      }
-    }
-  }
-}
-
-// dout planes dout_stride apart (rows Wo apart); din planes din_stride
-// apart, rows W apart (the arg indexing). See kernels.h for what is assigned.
-inline void maxpool_bwd(const float* dout, int dout_stride, const float* out, const int* arg,
-                        int planes, int H, int W, int din_stride, int k, int s, int Ho, int Wo,
-                        bool relu, float* din) {
-  if (k == 2 && s == 2) {
-    return maxpool2_bwd(dout, dout_stride, out, arg, planes, W, Ho, Wo, relu, din, din_stride);
-  }
-  for (int pl = 0; pl < planes; ++pl) {
-    std::memset(din + static_cast<size_t>(pl) * din_stride, 0, sizeof(float) * H * W);
-  }
-  for (int pl = 0; pl < planes; ++pl) {
-    float* dx = din + static_cast<size_t>(pl) * din_stride;
-    const size_t base = static_cast<size_t>(pl) * Ho * Wo;
-    const float* dy = dout + static_cast<size_t>(pl) * dout_stride;
-    for (int q = 0; q < Ho * Wo; ++q) {
-      const float g = dy[q];
-      dx[arg[base + q]] += relu && !(out[base + q] > 0.0f) ? 0.0f : g;
     }
   }
 }

@@ -62,7 +62,8 @@ struct KernelTable {
 
   // planes of H rows, W apart (planes in_stride apart) -> dense (planes, Ho, Wo),
   // window k, stride s; if relu, the result is max(0, pool).
-  // arg: (planes, Ho, Wo) index (y*W + x) of the winner in its plane.
+  // arg: (planes, Ho, Wo) offset i*W + j of the winner from its window's
+  // first input (oy*s*W + ox*s).
   void (*maxpool_fwd)(const float* in, int planes, int H, int W, int in_stride, int k, int s,
                       bool relu, float* out, int* arg, int Ho, int Wo);
   // dout: planes dout_stride apart, rows Wo apart. din: planes din_stride

@@ -6,5 +6,6 @@
 #define HG_TABLE_FN generic_table
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
+#include "kernels/pool_impl.h"
 #include "kernels/simd.h"
 #include "kernels/table_impl.h"

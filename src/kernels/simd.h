@@ -15,11 +15,18 @@ namespace handgrad::kernels::HG_NS {
 constexpr int VL = HG_VLEN;
 // Vector registers: 32 with AVX-512 (zmm0-31), else 16.
 constexpr int kRegs = VL == 16 ? 32 : 16;
+// SSE2 has no fused multiply-add: a*b + c needs a register for the product,
+// so its tiles keep one vector fewer per row.
+constexpr bool kFma = VL != 4;
 typedef float V __attribute__((vector_size(VL * 4)));
 typedef float VU __attribute__((vector_size(VL * 4), aligned(4), may_alias));
 
-inline V load(const float* p) { return *reinterpret_cast<const VU*>(p); }
-inline void store(float* p, V v) { *reinterpret_cast<VU*>(p) = v; }
+inline V load(const float* p) {
+  return *reinterpret_cast<const VU*>(p);
+}
+inline void store(float* p, V v) {
+  *reinterpret_cast<VU*>(p) = v;
+}
 // (Not V{} + x: without -ffast-math that is a real addition, as 0 + -0 = +0.)
 inline V bcast(float x) {
 #if HG_VLEN == 16
@@ -30,7 +37,9 @@ inline V bcast(float x) {
   return _mm_set1_ps(x);
 #endif
 }
-inline V zero() { return V{}; }
+inline V zero() {
+  return V{};
+}
 
 inline V fmadd(V a, V b, V c) {
 #if HG_VLEN == 16
@@ -42,7 +51,9 @@ inline V fmadd(V a, V b, V c) {
 #endif
 }
 
-inline V vmax(V a, V b) { return a > b ? a : b; }
+inline V vmax(V a, V b) {
+  return a > b ? a : b;
+}
 
 // The first n lanes (0 < n < VL) of p; the other lanes zero. Never touches
 // memory past p + n.

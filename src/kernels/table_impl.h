@@ -4,6 +4,7 @@
 #include "kernels/conv_impl.h"
 #include "kernels/dense_impl.h"
 #include "kernels/kernels.h"
+#include "kernels/pool_impl.h"
 
 namespace handgrad::kernels {
 

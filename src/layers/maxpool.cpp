@@ -99,8 +99,9 @@ void MaxPool<T>::backward(const Pass<T>& p, const T* in, const T*, const T* dout
   }
 }
 
-// ---- The fast lowering. Winners' indices (plane-relative, rows `row`
-// apart) are kept in w.idx for backward.
+// ---- The fast lowering. Each winner's offset from its window's first
+// input (i * row + j, rows `row` apart) is kept in w.idx for backward; only
+// the kernels read it.
 class MaxPoolOp final : public Op<float> {
  public:
   MaxPoolOp(const KernelTable& k, int k_, int s, const Dims& in, const Dims& out)

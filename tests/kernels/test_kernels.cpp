@@ -194,6 +194,16 @@ TEST(FastKernels, SeedNetworksRunNoReferenceOp) {
 TEST(FastKernels, PoolAndDenseShapes) {
   check_network({"maxpool(2) relu flatten linear(33) relu linear(17)", {3, 9, 7}, 5});
   check_network({"relu maxpool(3,1) flatten linear(1)", {2, 5, 6}, 1});
+  // 2x2 pooling's three walks for 4-, 8- and 16-float vectors: output rows
+  // a multiple of VL/2 (whole vectors and a last half vector), rows of at
+  // least VL with a last chunk moved back, and short rows with masked tails.
+  // (A 1x1 conv in front, so that the pool's backward runs.)
+  check_network({"conv(2,1) maxpool(2) relu flatten linear(3)", {2, 6, 20}, 2});  // 3 x 10
+  check_network({"conv(3,1) relu maxpool(2) flatten linear(3)", {2, 6, 16}, 1});  // 3 x 8
+  check_network({"conv(1,1) maxpool(2) relu flatten linear(2)", {1, 5, 33}, 3});  // 2 x 16
+  check_network({"conv(2,1) maxpool(2) relu flatten linear(2)", {3, 7, 13}, 2});  // 3 x 6
+  // A pool reading a pool's dense output, whose gradient goes back the same way.
+  check_network({"conv(2,1) relu maxpool(2) maxpool(2) flatten linear(2)", {1, 12, 36}, 2});
   check_network({"linear(31) relu identity linear(16) relu linear(2)", {19}, 13});
 }
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD="${BUILD_DIR:-build-tsan}"
 FILTER="${1:-Threads.*:FastKernels.*:*StepRunner*:Slices.*}"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHANDGRAD_TSAN=ON >/dev/null
-cmake --build "$BUILD" -j"$(nproc)"
+cmake --build "$BUILD" -j"$(nproc)" --target handgrad_tests
 # halt_on_error: the first race fails the run; second_deadlock_stack: full reports.
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 "$BUILD/tests/handgrad_tests" --gtest_filter="$FILTER"

@@ -17,30 +17,8 @@ struct Opts {
   bool json = false;
 };
 
-nlohmann::json arg_json(const ArgDef& a) {
-  nlohmann::json j = {{"name", a.name}, {"integer", a.integer}, {"min", a.min},
-                      {"max", a.max},   {"min_exclusive", a.min_exclusive},
-                      {"max_exclusive", a.max_exclusive}, {"help", a.help}};
-  j["default"] = a.dflt ? nlohmann::json(*a.dflt) : nlohmann::json(nullptr);
-  if (a.same_as >= 0) j["default_same_as"] = a.same_as;
-  j["required"] = !a.dflt && a.same_as < 0;
-  return j;
-}
-
 nlohmann::json table_json() {
-  nlohmann::json t = nlohmann::json::array();
-  for (const LayerDef* d : layer_table()) {
-    nlohmann::json args = nlohmann::json::array();
-    for (const ArgDef& a : d->args) args.push_back(arg_json(a));
-    t.push_back({{"name", d->name},
-                 {"grammar", layer_grammar(*d)},
-                 {"category", d->category},
-                 {"summary", d->summary},
-                 {"args", args},
-                 {"torch", d->torch},
-                 {"math", d->math}});
-  }
-  return t;
+  return nlohmann::json::parse(layer_table_json());
 }
 
 // The configured network: what each layer is, its shapes, tensors and torch module.
@@ -105,14 +83,14 @@ int run(const Opts& o) {
   return 0;
 }
 
-const Register reg{
-    {"layers", "List the layers (with --preset/--arch: a network, layer by layer)",
-     [](CLI::App& sub) {
-       auto o = std::make_shared<Opts>();
-       add_net_flags(sub, o->preset, o->arch, o->input);
-       sub.add_flag("--json", o->json, "JSON on stdout (arguments, ranges, torch.nn modules)");
-       return [o] { return run(*o); };
-     }}};
+const Register reg{{"layers", "List the layers (with --preset/--arch: a network, layer by layer)",
+                    [](CLI::App& sub) {
+                      auto o = std::make_shared<Opts>();
+                      add_net_flags(sub, o->preset, o->arch, o->input);
+                      sub.add_flag("--json", o->json,
+                                   "JSON on stdout (arguments, ranges, torch.nn modules)");
+                      return [o] { return run(*o); };
+                    }}};
 
 }  // namespace
 }  // namespace handgrad::cli

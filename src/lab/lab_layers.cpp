@@ -12,40 +12,8 @@ namespace handgrad::lab {
 
 using nlohmann::json;
 
-namespace {
-
-// One argument: its default (null: required; default_same_as: the index of
-// the argument whose value is the default), its range, whether it is an
-// integer. The same fields as `handgrad layers --json` (a test compares).
-json arg_json(const ArgDef& a) {
-  json j = {{"name", a.name},
-            {"integer", a.integer},
-            {"min", a.min},
-            {"max", a.max},
-            {"min_exclusive", a.min_exclusive},
-            {"max_exclusive", a.max_exclusive},
-            {"help", a.help}};
-  j["default"] = a.dflt ? json(*a.dflt) : json(nullptr);
-  if (a.same_as >= 0) j["default_same_as"] = a.same_as;
-  j["required"] = !a.dflt && a.same_as < 0;
-  return j;
-}
-
-}  // namespace
-
 json layer_list() {
-  json layers = json::array();
-  for (const LayerDef* d : layer_table()) {
-    json args = json::array();
-    for (const ArgDef& a : d->args) args.push_back(arg_json(a));
-    layers.push_back({{"name", d->name},
-                      {"grammar", layer_grammar(*d)},
-                      {"category", d->category},
-                      {"summary", d->summary},
-                      {"args", args},
-                      {"torch", d->torch},
-                      {"math", d->math}});
-  }
+  const json layers = json::parse(layer_table_json());  // as `handgrad layers --json`
   json presets = json::array();
   for (const Preset& p : handgrad::presets()) {
     presets.push_back(

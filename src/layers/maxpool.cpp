@@ -7,6 +7,7 @@
 // (max commutes with ReLU) and reads a convolution's wide planes directly.
 #include "handgrad/core/error.h"
 #include "kernels/kernels.h"
+#include "layers/pool_window.h"
 #include "layers/op.h"
 
 namespace handgrad {
@@ -38,14 +39,7 @@ class MaxPool final : public Layer<T> {
   std::unique_ptr<Op<T>> lower(const KernelTable& k) const override;
 
  protected:
-  Dims shape(const Dims& in) const override {
-    if (in.size() != 3) throw UsageError("needs an image input CxHxW, got " + dims_str(in));
-    if (K() > in[1] || K() > in[2]) {
-      throw UsageError("window " + std::to_string(K()) + "x" + std::to_string(K()) +
-                       " is larger than its input " + dims_str(in));
-    }
-    return {in[0], (in[1] - K()) / S() + 1, (in[2] - K()) / S() + 1};
-  }
+  Dims shape(const Dims& in) const override { return pooled_shape(in, K(), S()); }
 };
 
 // in: (n, C, H, W), out: (n, C, Ho, Wo); out[b,c,y,x] = max_{i,j<K} in[b,c,yS+i,xS+j]

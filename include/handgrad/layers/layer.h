@@ -100,6 +100,11 @@ const std::vector<const LayerDef*>& layer_table();
 const LayerDef* find_layer(const std::string& name);
 // "conv(out_channels, kernel[, stride[, padding]])"
 std::string layer_grammar(const LayerDef& d);
+// The table as a JSON array, one object per layer kind: name, grammar,
+// category, summary, args (name, default or default_same_as, required,
+// range, integer, help), torch, math. `handgrad layers --json` prints it and
+// the lab serves it (src/layers/table_json.cpp).
+std::string layer_table_json();
 // A real argument as a Python literal that reads back as the same double
 // ("0.01" -> "0.01000000000000000021"), for torch() expressions.
 std::string python_float(double v);

@@ -60,7 +60,9 @@ inline CliResult run_cli(const std::string& args, const std::string& env = "") {
 }
 
 // 'text' for a shell command line.
-inline std::string quote(const std::string& s) { return "'" + s + "'"; }
+inline std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 inline int count_lines(const std::string& s) {
   int n = 0;
@@ -151,6 +153,14 @@ inline std::string mpirun_base() {
                     " --mca btl self,vader,tcp --mca btl_tcp_if_include lo"
                     " --mca oob_tcp_if_include lo";
   if (::geteuid() == 0) cmd += " --allow-run-as-root";
+#if defined(__SANITIZE_ADDRESS__)
+  // Open MPI's components are dlopen'ed and unloaded at MPI_Finalize, so
+  // what they keep (~120 KB per rank) is reported as leaks of "<unknown
+  // module>" that no suppression can name. The ranks (local, so they inherit
+  // mpirun's environment, in every app context) run without leak detection;
+  // every other test keeps it for handgrad's own code.
+  cmd = "env ASAN_OPTIONS=detect_leaks=0 " + cmd;
+#endif
   return cmd;
 }
 

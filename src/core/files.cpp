@@ -7,6 +7,8 @@
 // the name (a folder, a device such as /dev/null, a FIFO, /dev/stdout when
 // it is a pipe) is refused: renaming over it would replace the node itself,
 // and as root that would replace the machine's /dev/null with a PNG.
+#include "handgrad/core/files.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -16,10 +18,10 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "handgrad/core/error.h"
-#include "handgrad/core/files.h"
 
 namespace handgrad {
 namespace {
@@ -207,6 +209,15 @@ void make_dirs(const std::string& path) {
   if (::access(path.c_str(), W_OK | X_OK) != 0) {
     throw Error(path + ": directory is not writable: " + sys_error());
   }
+}
+
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
 }
 
 }  // namespace handgrad

@@ -36,15 +36,6 @@ std::string random_token() {
   return t;
 }
 
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
-
 // "192.168.1.5:8765": an IPv4 literal (which DNS rebinding cannot fake) and the port.
 bool ipv4_host(const std::string& host, const std::string& port) {
   const size_t colon = host.rfind(':');

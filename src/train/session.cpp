@@ -55,7 +55,8 @@ void validate_options(const TrainOptions& o) {
   }
   // 0: default_threads(); otherwise 1..max_threads() (cpu.h).
   if (o.threads != 0) {
-    if (const std::string p = threads_problem(o.threads); !p.empty()) throw FieldError("threads", p);
+    if (const std::string p = threads_problem(o.threads); !p.empty())
+      throw FieldError("threads", p);
   }
   if (o.eval_every < 0) throw FieldError("eval_every", "must be >= 0");
   if (o.checkpoint_every < 0) throw FieldError("checkpoint_every", "must be >= 0");
@@ -67,15 +68,6 @@ void validate_options(const TrainOptions& o) {
   if (o.standardize && o.normalize) {
     throw FieldError("normalize", "give --standardize or --normalize, not both");
   }
-}
-
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
 }
 
 void truncate(Dataset& d, int limit) {

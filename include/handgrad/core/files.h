@@ -42,4 +42,7 @@ std::string read_file(const std::string& path, size_t max_bytes = size_t(1) << 3
 // or it is not writable.
 void make_dirs(const std::string& path);
 
+// The current UTC time as "YYYYMMDD-HHMMSS", for default run-folder names.
+std::string utc_stamp();
+
 }  // namespace handgrad

@@ -41,8 +41,10 @@ void print_report(const TrainResult& r) {
               r.test_loss);
   std::printf("confusion matrix (rows: true class, columns: predicted):\n%s",
               format_confusion(r.confusion).c_str());
-  std::printf("trained %ld steps, %ld samples in %.1f s: %.0f samples/s; wall time %.1f s\n",
-              r.steps, r.samples, r.train_seconds, r.samples_per_second, r.wall_seconds);
+  std::printf(
+      "trained %ld steps, %ld samples: %.1f s in steps (%.0f samples/s), %.1f s with "
+      "the evaluations and checkpoints\n",
+      r.steps, r.samples, r.train_seconds, r.samples_per_second, r.loop_seconds);
   std::string relu;
   for (const auto& d : r.relu) {
     relu += (relu.empty() ? "" : ", ") + std::string("layer ") + std::to_string(d.layer) + " " +
@@ -54,6 +56,8 @@ void print_report(const TrainResult& r) {
   }
   for (const auto& w : r.warnings) std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
   std::printf("model: %s\n", r.model_path.c_str());
+  // Last: the time the user waited (loading, loop, reports, plots).
+  std::printf("wall time %.1f s\n", r.wall_seconds);
 }
 
 nlohmann::json result_json(const TrainResult& r) {
@@ -64,6 +68,7 @@ nlohmann::json result_json(const TrainResult& r) {
   return {{"test_accuracy", r.test_accuracy},
           {"test_loss", r.test_loss},
           {"train_seconds", r.train_seconds},
+          {"loop_seconds", r.loop_seconds},
           {"wall_seconds", r.wall_seconds},
           {"samples_per_second", r.samples_per_second},
           {"steps", r.steps},

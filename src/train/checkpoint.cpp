@@ -186,6 +186,7 @@ void write_checkpoint(const std::string& dir, const Network<float>& net, Optimiz
                {"samples", st.samples},
                {"rng", st.rng},
                {"train_seconds", st.train_seconds},
+               {"loop_seconds", st.loop_seconds},
                {"epoch_loss_sum", st.epoch_loss_sum},
                {"epoch_loss_count", st.epoch_loss_count},
                {"eval_loss_sum", st.eval_loss_sum},
@@ -216,6 +217,8 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
     s.samples = j.at("samples");
     s.rng = j.at("rng").get<std::vector<uint64_t>>();
     s.train_seconds = j.at("train_seconds");
+    // States written before loop_seconds: the steps are all we know of.
+    s.loop_seconds = j.value("loop_seconds", s.train_seconds);
     s.epoch_loss_sum = j.at("epoch_loss_sum");
     s.epoch_loss_count = j.at("epoch_loss_count");
     s.eval_loss_sum = j.at("eval_loss_sum");

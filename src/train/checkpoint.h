@@ -21,6 +21,7 @@ struct TrainState {
   long samples = 0;           // samples trained on
   std::vector<uint64_t> rng;  // shuffling rng at the start of the epoch holding `step`
   double train_seconds = 0;   // time in steps so far
+  double loop_seconds = 0;    // time in the epoch loop so far (steps, evaluations, checkpoints)
   double epoch_loss_sum = 0;  // of the current epoch's steps
   long epoch_loss_count = 0;
   double eval_loss_sum = 0;  // since the last evaluation row

@@ -205,6 +205,7 @@ struct Session::Impl {
   void init_weights();
   void announce();
   void advance();
+  void step_eval_and_save();
   void gather(const int*& idx, int& n);
   void bookkeep(double loss, int n, double dt);
   [[noreturn]] void diverged(const std::string& what, long at);
@@ -384,6 +385,13 @@ void Session::Impl::gather(const int*& idx, int& n) {
 }
 
 void Session::Impl::advance() {
+  const auto loop_t0 = Clock::now();
+  step_eval_and_save();
+  st.loop_seconds += std::chrono::duration<double>(Clock::now() - loop_t0).count();
+}
+
+// One step, then the evaluation and checkpoint due after it.
+void Session::Impl::step_eval_and_save() {
   const int* idx;
   int n;
   gather(idx, n);
@@ -556,6 +564,7 @@ TrainResult Session::Impl::finish() {
   res.test_accuracy = last_eval.accuracy;
   res.confusion = last_eval.confusion;
   res.train_seconds = st.train_seconds;
+  res.loop_seconds = st.loop_seconds;
   res.samples_per_second = st.samples / std::max(1e-9, st.train_seconds);
   res.final_train_loss = st.history.empty() ? NAN : st.history.back().train_loss;
   if (!role.writes) return res;

@@ -128,6 +128,24 @@ TEST_F(TrainCli, DeadReluUnitsAreReported) {
       << r.err;
 }
 
+// The three times a run reports nest: steps within the epoch loop (which
+// adds evaluations and checkpoints) within the wall time (which adds loading,
+// the dead-unit report and the plots).
+TEST_F(TrainCli, JsonReportsNestedTimes) {
+  const auto r = run_cli(base() + " --out " + temp_dir("r_times") + "/run --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+  last = last.substr(last.rfind('\n') + 1);  // --json: the last line of stdout
+  const auto j = nlohmann::json::parse(last);
+  ASSERT_TRUE(j.contains("train_seconds") && j.contains("loop_seconds") &&
+              j.contains("wall_seconds"))
+      << j.dump();
+  const double train = j["train_seconds"], loop = j["loop_seconds"], wall = j["wall_seconds"];
+  EXPECT_GT(train, 0);
+  EXPECT_LE(train, loop);
+  EXPECT_LE(loop, wall);
+}
+
 TEST_F(TrainCli, EvalOnMismatchedModelFails) {
   handgrad::Network<float> net("linear(4) relu linear(2)", {2});
   net.init(0);

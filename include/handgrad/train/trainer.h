@@ -77,7 +77,8 @@ struct TrainResult {
   long steps = 0, samples = 0;
   double test_loss = 0, test_accuracy = 0;
   double train_seconds = 0;  // time in training steps only
-  double wall_seconds = 0;   // the whole run, evaluations and files included
+  double loop_seconds = 0;   // the epoch loop: steps, evaluations, checkpoints
+  double wall_seconds = 0;   // the whole run: loading, the loop, reports, plots
   double samples_per_second = 0;
   double final_train_loss = 0;               // mean loss of the last epoch's steps
   std::vector<std::vector<long>> confusion;  // [true][predicted]

@@ -1,6 +1,7 @@
 // Atomic writes: temporary file in the target's folder, fsync, rename. A
 // reader (or a crash at any moment) sees either the old file or the new one,
-// never a half-written one.
+// never a half-written one. Durability::rewritable files skip the fsyncs: a
+// reader still never sees half a file, but a crash may lose the latest one.
 //
 // Only regular files are written. A symlink is followed to the file it
 // names, which is replaced (the link stays). Anything else that exists under
@@ -92,6 +93,28 @@ std::string real_target(const std::string& path) {
   throw Error(path + ": too many levels of symbolic links");
 }
 
+// Creates `tmp` holding `bytes` (errors name `path`, the file the user knows).
+void write_new_file(const std::string& tmp, const std::string& path, const std::string& bytes,
+                    bool sync) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(path + ": cannot write: " + sys_error());
+  try {
+    if (pause_here(path)) {
+      write_all(fd, bytes.substr(0, bytes.size() / 2), path);
+      ::fsync(fd);
+      ::sleep(60);
+      write_all(fd, bytes.substr(bytes.size() / 2), path);
+    } else {
+      write_all(fd, bytes, path);
+    }
+    if (sync && ::fsync(fd) != 0) throw Error(path + ": cannot flush to disk: " + sys_error());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw Error(path + ": cannot write: " + sys_error());
+}
+
 }  // namespace
 
 void remove_stale_temps(const std::string& path) {
@@ -114,7 +137,9 @@ void remove_stale_temps(const std::string& path) {
 }
 
 void write_atomic_with(const std::string& given,
-                       const std::function<void(const std::string& tmp_path)>& write) {
+                       const std::function<void(const std::string& tmp_path)>& write,
+                       Durability durability) {
+  const bool sync = durability == Durability::crash_safe;
   struct stat st {};
   const bool exists = ::stat(given.c_str(), &st) == 0;
   if (exists && S_ISDIR(st.st_mode)) throw Error(given + ": is a directory, not a file");
@@ -130,7 +155,9 @@ void write_atomic_with(const std::string& given,
     write(tmp);
     // A replaced file keeps its permissions (a fresh one gets 0644 & umask).
     if (exists) ::chmod(tmp.c_str(), st.st_mode & 07777);
-    if (!fsync_path(tmp, O_RDONLY)) throw Error(given + ": cannot flush to disk: " + sys_error());
+    if (sync && !fsync_path(tmp, O_RDONLY)) {
+      throw Error(given + ": cannot flush to disk: " + sys_error());
+    }
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
       throw Error(given + ": cannot replace the file: " + sys_error());
     }
@@ -140,29 +167,16 @@ void write_atomic_with(const std::string& given,
   }
   // Make the rename itself durable; the file is already complete, so a
   // failure here is not worth an error.
-  fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
+  if (sync) fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  write_atomic_with(path, [&](const std::string& tmp) {
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(path + ": cannot write: " + sys_error());
-    try {
-      if (pause_here(path)) {
-        write_all(fd, bytes.substr(0, bytes.size() / 2), path);
-        ::fsync(fd);
-        ::sleep(60);
-        write_all(fd, bytes.substr(bytes.size() / 2), path);
-      } else {
-        write_all(fd, bytes, path);
-      }
-      if (::fsync(fd) != 0) throw Error(path + ": cannot flush to disk: " + sys_error());
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    if (::close(fd) != 0) throw Error(path + ": cannot write: " + sys_error());
-  });
+void write_file_atomic(const std::string& path, const std::string& bytes, Durability durability) {
+  write_atomic_with(
+      path,
+      [&](const std::string& tmp) {
+        write_new_file(tmp, path, bytes, durability == Durability::crash_safe);
+      },
+      durability);
 }
 
 std::string read_file(const std::string& path, size_t max_bytes) {

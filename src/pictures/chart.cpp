@@ -141,12 +141,15 @@ Canvas::~Canvas() {
 
 void save_png(cairo_surface_t* s, const std::string& path) {
   cairo_surface_flush(s);
-  write_atomic_with(path, [&](const std::string& tmp) {
-    const cairo_status_t st = cairo_surface_write_to_png(s, tmp.c_str());
-    if (st != CAIRO_STATUS_SUCCESS) {
-      throw Error(path + ": cannot write PNG: " + cairo_status_to_string(st));
-    }
-  });
+  write_atomic_with(
+      path,
+      [&](const std::string& tmp) {
+        const cairo_status_t st = cairo_surface_write_to_png(s, tmp.c_str());
+        if (st != CAIRO_STATUS_SUCCESS) {
+          throw Error(path + ": cannot write PNG: " + cairo_status_to_string(st));
+        }
+      },
+      Durability::rewritable);  // a picture: drawn again by any run
 }
 
 }  // namespace handgrad::chart

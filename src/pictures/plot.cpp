@@ -122,11 +122,14 @@ using Context = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
 
 void save_png(const std::string& path, cairo_surface_t* s) {
   cairo_surface_flush(s);
-  write_atomic_with(path, [&](const std::string& tmp) {
-    if (cairo_surface_write_to_png(s, tmp.c_str()) != CAIRO_STATUS_SUCCESS) {
-      throw Error(path + ": cannot write the PNG");
-    }
-  });
+  write_atomic_with(
+      path,
+      [&](const std::string& tmp) {
+        if (cairo_surface_write_to_png(s, tmp.c_str()) != CAIRO_STATUS_SUCCESS) {
+          throw Error(path + ": cannot write the PNG");
+        }
+      },
+      Durability::rewritable);  // a picture: drawn again by any run
 }
 
 double text_width(cairo_t* cr, const std::string& s, double size) {

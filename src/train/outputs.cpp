@@ -16,7 +16,8 @@ void write_metrics_csv(const std::string& path, const std::vector<EvalRow>& rows
                   r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second, r.lr);
     s += buf;
   }
-  write_file_atomic(path, s);
+  // Rewritten at every evaluation; state.json holds the history a resume needs.
+  write_file_atomic(path, s, Durability::rewritable);
 }
 
 void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title) {

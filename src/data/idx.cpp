@@ -1,5 +1,6 @@
-// IDX reader (raw or gzip; zlib's gzread passes raw files through) and the
-// places MNIST and Fashion-MNIST are looked for.
+// IDX reader (raw or gzip; zlib's gzread passes raw files through; large
+// .gz files are inflated once into a cache, idx_cache.h) and the places
+// MNIST and Fashion-MNIST are looked for.
 //
 // IDX: u32 big-endian magic 0x0000TTDD (TT = 0x08 unsigned bytes, DD = number
 // of dimensions), DD u32 big-endian sizes, then the bytes, row-major.
@@ -9,12 +10,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <utility>
 
+#include "data/idx_cache.h"
 #include "handgrad/core/error.h"
 
 namespace handgrad {
@@ -77,6 +82,25 @@ class GzReader {
   uint64_t file_size_ = 0;
 };
 
+// A verified cache entry, read through the same checks as a raw file.
+class MemReader {
+ public:
+  explicit MemReader(std::string bytes) : bytes_(std::move(bytes)) {}
+  bool compressed() const { return false; }
+  uint64_t file_size() const { return bytes_.size(); }
+  size_t read(void* dst, size_t n) {
+    n = std::min(n, bytes_.size() - at_);
+    std::memcpy(dst, bytes_.data() + at_, n);
+    at_ += n;
+    return n;
+  }
+  std::string error() const { return "end of file"; }
+
+ private:
+  std::string bytes_;
+  size_t at_ = 0;
+};
+
 uint32_t big_endian(const uint8_t* b) {
   return uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | uint32_t(b[3]);
 }
@@ -85,8 +109,9 @@ std::string kind(uint32_t magic) {
   return magic == kImagesMagic ? "images" : "labels";
 }
 
-Idx read_idx(const std::string& path, uint32_t magic) {
-  GzReader in(path);
+// Header and data from `in` (GzReader or MemReader), every claim checked.
+template <class Reader>
+Idx parse_idx(Reader& in, const std::string& path, uint32_t magic) {
   const std::string truncated = in.compressed() ? "truncated or corrupt .gz" : "truncated";
   uint8_t head[4];
   const size_t got = in.read(head, 4);
@@ -126,7 +151,9 @@ Idx read_idx(const std::string& path, uint32_t magic) {
                 (in.file_size() < header + claim ? " (truncated)" : " (trailing bytes)"));
   }
   // Grow as data actually arrives, so a .gz that lies about its size costs
-  // no more memory than it really holds.
+  // no more memory than it really holds. A raw file's size was checked
+  // against the claim above: room for it at once saves the regrowth copies.
+  if (!in.compressed()) idx.data.reserve(claim);
   const size_t chunk = size_t(1) << 20;
   while (idx.data.size() < claim) {
     const size_t have = idx.data.size();
@@ -142,6 +169,31 @@ Idx read_idx(const std::string& path, uint32_t magic) {
   if (in.read(&extra, 1) != 0) {
     throw Error(path + ": more data than the header's " + std::to_string(claim) + " bytes");
   }
+  return idx;
+}
+
+// The IDX file's bytes again (what the cache keeps).
+std::string idx_file_bytes(const Idx& idx, uint32_t magic) {
+  std::string s;
+  auto put = [&s](uint32_t v) {
+    for (int shift : {24, 16, 8, 0}) s.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  put(magic);
+  for (uint32_t d : idx.dims) put(d);
+  s.append(reinterpret_cast<const char*>(idx.data.data()), idx.data.size());
+  return s;
+}
+
+Idx read_idx(const std::string& path, uint32_t magic) {
+  GzReader in(path);
+  if (!in.compressed()) return parse_idx(in, path, magic);
+  const IdxCache cache(path);
+  if (auto raw = cache.get()) {
+    MemReader mem(std::move(*raw));
+    return parse_idx(mem, path, magic);
+  }
+  Idx idx = parse_idx(in, path, magic);
+  if (idx.data.size() >= IdxCache::kMinBytes) cache.put(idx_file_bytes(idx, magic));
   return idx;
 }
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -217,8 +218,9 @@ Checkpoint read_checkpoint_state(const std::string& dir) {
     s.samples = j.at("samples");
     s.rng = j.at("rng").get<std::vector<uint64_t>>();
     s.train_seconds = j.at("train_seconds");
-    // States written before loop_seconds: the steps are all we know of.
-    s.loop_seconds = j.value("loop_seconds", s.train_seconds);
+    // A checkpoint is written within its step's loop time, which it cannot
+    // count yet, and states before loop_seconds have none: at least the steps.
+    s.loop_seconds = std::max(j.value("loop_seconds", 0.0), s.train_seconds);
     s.epoch_loss_sum = j.at("epoch_loss_sum");
     s.epoch_loss_count = j.at("epoch_loss_count");
     s.eval_loss_sum = j.at("eval_loss_sum");

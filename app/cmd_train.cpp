@@ -265,25 +265,16 @@ const Register reg{
        add_mpi_flags(sub, o->mpi);
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
+         o->t.data = resolve_data_flags(sub, o->t.data,
+                                        o->t.resume.empty() ? DataFrom::kFlags : DataFrom::kResume);
          if (!o->t.resume.empty()) {
-           std::vector<const char*> fixed = {"--preset",
-                                             "--arch",
-                                             "--input",
-                                             "--data",
-                                             "--data-dir",
-                                             "--batch-size",
-                                             "--seed",
-                                             "--threads",
-                                             "--init",
-                                             "--batch-order",
-                                             "--clip-grad-norm",
-                                             "--standardize",
-                                             "--normalize",
-                                             "--train-limit",
-                                             "--test-limit",
-                                             "--eval-every",
-                                             "--checkpoint-every",
-                                             "--seed-settings"};
+           std::vector<const char*> fixed = {
+               "--preset",       "--arch",        "--input",
+               "--batch-size",   "--seed",        "--threads",
+               "--init",         "--batch-order", "--clip-grad-norm",
+               "--standardize",  "--normalize",   "--train-limit",
+               "--test-limit",   "--eval-every",  "--checkpoint-every",
+               "--seed-settings"};
            fixed.insert(fixed.end(), kObjectiveFlags.begin(), kObjectiveFlags.end());
            for (const char* f : fixed) {
              if (sub.count(f) > 0) {

@@ -7,16 +7,32 @@
 
 namespace handgrad {
 
+namespace {
+
+std::string csv_row(const EvalRow& r) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%ld,%.6g,%.6g,%.6g,%.6g,%.1f,%.9g\n", r.step, r.epoch,
+                r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second, r.lr);
+  return buf;
+}
+
+}  // namespace
+
 void write_metrics_csv(const std::string& path, const std::vector<EvalRow>& rows) {
   // lr last: readers of the first six columns keep working.
   std::string s = "step,epoch,train_loss,test_loss,test_accuracy,samples_per_second,lr\n";
-  char buf[256];
-  for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%ld,%.6g,%.6g,%.6g,%.6g,%.1f,%.9g\n", r.step, r.epoch,
-                  r.train_loss, r.test_loss, r.test_accuracy, r.samples_per_second, r.lr);
-    s += buf;
-  }
+  for (const auto& r : rows) s += csv_row(r);
   write_file_atomic(path, s);
+}
+
+void MetricsCsv::update(const std::vector<EvalRow>& rows) {
+  if (rows.empty()) return;
+  if (started_) {
+    append_file(path_, csv_row(rows.back()));
+    return;
+  }
+  write_metrics_csv(path_, rows);
+  started_ = true;
 }
 
 void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title) {

@@ -188,6 +188,7 @@ struct Session::Impl {
   Rng rng;
   std::vector<uint64_t> epoch_rng;
   std::optional<Progress> progress;
+  std::optional<MetricsCsv> metrics;  // o.out_dir's, once that is known
   GradientFn gradient_fn;
   TrainResult res;
   long last_ckpt = -1;
@@ -248,6 +249,7 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   step = st.step;
   in_epoch = step % spe;
   progress.emplace(o.quiet, total, st.step);
+  metrics.emplace(o.out_dir + "/metrics.csv");
   announce();
   if (const std::string w = single_class_warning(data.train); !w.empty()) res.warnings.push_back(w);
   res.out_dir = o.out_dir;
@@ -444,9 +446,6 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
 // next checkpoint could keep it, naming what and when.
 void Session::Impl::diverged(const std::string& what, long at) {
   progress->finish();
-  if (role.writes && !st.history.empty()) {
-    write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
-  }
   throw Error("training diverged: " + what + " at step " + std::to_string(at) + " (epoch " +
               std::to_string((at - 1) / spe + 1) +
               "); stopped (try a smaller --lr or --clip-grad-norm); " +
@@ -513,7 +512,7 @@ void Session::Impl::do_eval(long at) {
   st.eval_loss_count = 0;
   since_eval_seconds = 0;
   since_eval_samples = 0;
-  write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  metrics->update(st.history);
   progress->message("step " + std::to_string(at) + " (epoch " + fmt("%.2f", row.epoch) +
                     "): train loss " + fmt("%.4f", row.train_loss) + ", test loss " +
                     fmt("%.4f", row.test_loss) + ", test accuracy " +

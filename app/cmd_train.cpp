@@ -53,6 +53,7 @@ void print_report(const TrainResult& r) {
                 relu.c_str());
   }
   for (const auto& w : r.warnings) std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
+  if (!r.note.empty()) std::fprintf(stderr, "handgrad: %s\n", r.note.c_str());
   std::printf("model: %s\n", r.model_path.c_str());
 }
 

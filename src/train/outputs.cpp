@@ -1,6 +1,7 @@
 #include "outputs.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "handgrad/core/files.h"
 #include "handgrad/pictures/plot.h"
@@ -33,6 +34,19 @@ void MetricsCsv::update(const std::vector<EvalRow>& rows) {
   }
   write_metrics_csv(path_, rows);
   started_ = true;
+}
+
+std::string completion_note(const std::string& dir, long steps, bool two_d) {
+  std::vector<std::string> plots = {"loss.png", "accuracy.png", "confusion.png"};
+  if (two_d) plots.push_back("boundary.png");
+  std::string missing;
+  for (const auto& p : plots) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir + "/" + p, ec)) missing += (missing.empty() ? "" : ", ") + p;
+  }
+  return dir + " had finished its " + std::to_string(steps) + " steps; redrew its plots (" +
+         (missing.empty() ? "none was missing" : "missing: " + missing) +
+         "); the model and checkpoint are unchanged";
 }
 
 void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title) {

@@ -27,6 +27,10 @@ class MetricsCsv {
   bool started_ = false;
 };
 
+// What --resume on a finished run (`steps` done) in dir does: the plots it
+// draws, naming those that were missing (boundary.png too when two_d).
+std::string completion_note(const std::string& dir, long steps, bool two_d);
+
 // loss.png, accuracy.png and confusion.png in dir.
 void write_run_plots(const std::string& dir, const TrainResult& r, const std::string& title);
 

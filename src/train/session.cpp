@@ -172,6 +172,7 @@ struct Session::Impl {
   TrainState st;
   TrainOptions o;
   bool resuming;
+  bool completing = false;  // resumed when finished: draw the pictures only
   TrainTest data;
   std::string label;
   std::unique_ptr<Network<float>> net;
@@ -250,7 +251,7 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   in_epoch = step % spe;
   progress.emplace(o.quiet, total, st.step);
   metrics.emplace(o.out_dir + "/metrics.csv");
-  announce();
+  if (!completing) announce();
   if (const std::string w = single_class_warning(data.train); !w.empty()) res.warnings.push_back(w);
   res.out_dir = o.out_dir;
   res.model_path = o.out_dir + "/model.safetensors";
@@ -329,7 +330,10 @@ void Session::Impl::schedule(const TrainOptions& given) {
   // Besides every epoch end, evaluate every --eval-every steps; by default
   // about 10 times per run, so a 2-epoch run still draws a curve.
   eval_every = o.eval_every > 0 ? o.eval_every : std::max(1L, (total + 9) / 10);
-  if (resuming && st.step >= total) {
+  // Resumed at its own end, a run has only its pictures left to draw (one
+  // killed after its last checkpoint): finish() draws them in its folder.
+  completing = resuming && st.step == total && o.out_dir == o.resume;
+  if (resuming && st.step >= total && !completing) {
     throw FieldError("resume", given.resume + " has already trained " + std::to_string(st.step) +
                                    " steps; give a larger --epochs or --iterations");
   }
@@ -547,6 +551,11 @@ void Session::Impl::report_dead_units() {
 
 TrainResult Session::Impl::finish() {
   progress->finish();
+  if (completing) {
+    // The final evaluation, as the run made it before its checkpoint.
+    last_eval = handgrad::evaluate(*runner, *net, data.test);
+    res.note = completion_note(o.out_dir, st.step, net->input_dims() == Dims{2});
+  }
   res.steps = step;
   res.samples = st.samples;
   res.history = st.history;

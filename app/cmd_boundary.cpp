@@ -6,13 +6,13 @@
 
 #include "command.h"
 #include "data_flags.h"
-#include "handgrad/pictures/boundary_plot.h"
 #include "handgrad/core/error.h"
-#include "handgrad/train/model_proba.h"
+#include "handgrad/core/files.h"
 #include "handgrad/data/points_source.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/pictures/boundary_plot.h"
+#include "handgrad/train/model_proba.h"
 #include "handgrad/train/trainer.h"
-#include "handgrad/core/files.h"
 
 namespace handgrad::cli {
 namespace {
@@ -23,7 +23,7 @@ struct Opts {
   bool no_train = false;
 };
 
-int run(Opts o, bool data_given) {
+int run(Opts o, const CLI::App& sub, bool data_given) {
   refuse_overwriting_inputs(
       {{"--model", o.model}, {"--data", o.data.data}, {"--test-data", o.data.test_data}},
       {{"--out", o.out}});
@@ -32,8 +32,10 @@ int run(Opts o, bool data_given) {
     throw UsageError("--model: " + o.model + " takes input " + dims_str(m.net.input_dims()) +
                      "; boundary pictures need a model with 2 inputs");
   }
-  if (!data_given) {
-    o.data = data_args_from_metadata(m.metadata);
+  if (data_given) {
+    o.data = resolve_data_flags(sub, o.data, DataFrom::kFlags);
+  } else {
+    o.data = resolve_data_flags(sub, o.data, DataFrom::kModel, data_args_from_metadata(m.metadata));
     if (!is_points_data(o.data.data)) {
       throw UsageError("--data: " + o.model +
                        " does not record 2-D training data; give --data NAME or FILE.csv");
@@ -48,10 +50,9 @@ int run(Opts o, bool data_given) {
   p.train = o.no_train ? nullptr : &tt.train;
   p.test = &tt.test;
   const double acc = write_boundary_plot(o.out, p, proba);
-  std::printf(
-      "test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
-      m.net.input_norm().empty() ? "" : " (inputs standardised as stored in the model)",
-      o.out.c_str());
+  std::printf("test accuracy %.4f on %d points%s\nwrote %s\n", acc, tt.test.size(),
+              m.net.input_norm().empty() ? "" : " (inputs standardised as stored in the model)",
+              o.out.c_str());
   return 0;
 }
 
@@ -67,7 +68,7 @@ const Register reg{
        sub.add_option("--out", o->out, "PNG file to write")->capture_default_str();
        sub.add_option("--title", o->title, "title line (default: model and data)");
        sub.add_flag("--no-train-points", o->no_train, "draw only the test points");
-       return [o, data] { return run(*o, data->count() > 0); };
+       return [o, data, &sub] { return run(*o, sub, data->count() > 0); };
      }}};
 
 }  // namespace

@@ -23,6 +23,7 @@ struct Opts {
   std::string model;
   DataArgs data;
   CLI::Option* data_opt = nullptr;
+  const CLI::App* sub = nullptr;
   std::string logits;
   int threads = 0, test_limit = 0;
   bool json = false;
@@ -55,17 +56,12 @@ void write_logits(const std::string& path, StepRunner& runner, const LoadedModel
 
 int run(const Opts& o) {
   LoadedModel m = load_model(o.model);
-  DataArgs args = o.data;
-  if (o.data_opt->count() == 0) {
-    // Not given: the model's own data (generators keep their n/noise/seed).
-    const DataArgs from_model = data_args_from_metadata(m.metadata);
-    if (!from_model.data.empty()) {
-      const DataArgs typed = args;
-      args = from_model;
-      if (!typed.data_dir.empty()) args.data_dir = typed.data_dir;
-      if (!typed.test_data.empty()) args.test_data = typed.test_data;
-    }
-  }
+  // Without --data: the model's own data (generators keep their n/noise/
+  // seed unless given).
+  const DataArgs args = o.data_opt->count() > 0
+                            ? resolve_data_flags(*o.sub, o.data, DataFrom::kFlags)
+                            : resolve_data_flags(*o.sub, o.data, DataFrom::kModel,
+                                                 data_args_from_metadata(m.metadata));
   TrainTest data = load_data(args);
   Dataset& test = data.test;
   if (o.test_limit > 0 && o.test_limit < test.size()) {
@@ -107,6 +103,7 @@ const Register reg{
        auto o = std::make_shared<Opts>();
        sub.add_option("--model", o->model, "model.safetensors")->required();
        o->data_opt = add_data_flags(sub, o->data);
+       o->sub = &sub;
        sub.add_option("--test-limit", o->test_limit, "evaluate on the first N test samples")
            ->check(whole<int>(0));
        add_threads_option(sub, o->threads, "worker threads (default: all cores)");

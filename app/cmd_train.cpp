@@ -55,6 +55,7 @@ void print_report(const TrainResult& r) {
                 relu.c_str());
   }
   for (const auto& w : r.warnings) std::fprintf(stderr, "handgrad: warning: %s\n", w.c_str());
+  if (!r.note.empty()) std::fprintf(stderr, "handgrad: %s\n", r.note.c_str());
   std::printf("model: %s\n", r.model_path.c_str());
   // Last: the time the user waited (loading, loop, reports, plots).
   std::printf("wall time %.1f s\n", r.wall_seconds);
@@ -270,25 +271,16 @@ const Register reg{
        add_mpi_flags(sub, o->mpi);
        return [o, epochs, &sub] {
          o->t.epochs_given = epochs->count() > 0;
+         o->t.data = resolve_data_flags(sub, o->t.data,
+                                        o->t.resume.empty() ? DataFrom::kFlags : DataFrom::kResume);
          if (!o->t.resume.empty()) {
-           std::vector<const char*> fixed = {"--preset",
-                                             "--arch",
-                                             "--input",
-                                             "--data",
-                                             "--data-dir",
-                                             "--batch-size",
-                                             "--seed",
-                                             "--threads",
-                                             "--init",
-                                             "--batch-order",
-                                             "--clip-grad-norm",
-                                             "--standardize",
-                                             "--normalize",
-                                             "--train-limit",
-                                             "--test-limit",
-                                             "--eval-every",
-                                             "--checkpoint-every",
-                                             "--seed-settings"};
+           std::vector<const char*> fixed = {
+               "--preset",       "--arch",        "--input",
+               "--batch-size",   "--seed",        "--threads",
+               "--init",         "--batch-order", "--clip-grad-norm",
+               "--standardize",  "--normalize",   "--train-limit",
+               "--test-limit",   "--eval-every",  "--checkpoint-every",
+               "--seed-settings"};
            fixed.insert(fixed.end(), kObjectiveFlags.begin(), kObjectiveFlags.end());
            for (const char* f : fixed) {
              if (sub.count(f) > 0) {

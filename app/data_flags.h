@@ -1,5 +1,6 @@
 #pragma once
-// The --data family of flags, shared by train, eval (and boundary).
+// The --data family of flags, shared by train, eval and boundary, and the
+// one place that decides which of them the data in use reads.
 #include <CLI/CLI.hpp>
 
 #include "handgrad/data/data_source.h"
@@ -20,7 +21,7 @@ inline CLI::Option* add_data_flags(CLI::App& sub, DataArgs& d) {
   sub.add_option("--n", d.n, "generators: number of points")
       ->check(whole<int>(1))
       ->capture_default_str();
-  sub.add_option("--noise", d.noise, "generators: noise level (default: the generator's)");
+  sub.add_option("--noise", d.noise, "generators: noise level >= 0 (default: the generator's)");
   sub.add_option("--data-seed", d.seed, "generators and splits: random seed")
       ->check(whole<uint64_t>())
       ->capture_default_str();
@@ -29,5 +30,16 @@ inline CLI::Option* add_data_flags(CLI::App& sub, DataArgs& d) {
       ->capture_default_str();
   return data;
 }
+
+// Where a command's data comes from: the flags (train, or eval/boundary
+// with --data), a model's metadata (eval/boundary without --data: the
+// given flags are laid over the model's), or a resumed run's state.json.
+enum class DataFrom { kFlags, kModel, kResume };
+
+// The data a command uses. Every data flag given that this data would not
+// read is refused (UsageError: the flag and why, exit 2) rather than
+// ignored; so is --noise below 0. `model`: the model's data (kModel).
+DataArgs resolve_data_flags(const CLI::App& sub, const DataArgs& typed, DataFrom from,
+                            const DataArgs& model = {});
 
 }  // namespace handgrad::cli

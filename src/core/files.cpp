@@ -179,6 +179,18 @@ void write_file_atomic(const std::string& path, const std::string& bytes, Durabi
       durability);
 }
 
+void append_file(const std::string& path, const std::string& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot append: " + sys_error());
+  try {
+    write_all(fd, bytes, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw Error(path + ": cannot write: " + sys_error());
+}
+
 std::string read_file(const std::string& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(path + ": cannot open: " + sys_error());

@@ -267,6 +267,7 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
   if (images.dims[0] > uint32_t(INT32_MAX)) throw Error(images_path + ": too many images");
   Dataset d;
   d.name = images_path;
+  d.source = labels_path;  // the order is the file's: an error can name a sample's index
   d.num_classes = num_classes;
   d.sample_dims = {1, static_cast<int>(images.dims[1]), static_cast<int>(images.dims[2])};
   const uint8_t* lab = labels.data();

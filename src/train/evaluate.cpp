@@ -23,6 +23,12 @@ void check_data_fits(const Network<float>& net, const Dataset& data, const std::
                        ": label " + std::to_string(y) + " but the network (" + what + ") has " +
                        std::to_string(k) + " classes (labels 0.." + std::to_string(k - 1) + ")");
     }
+    if ((y < 0 || y >= k) && !data.source.empty()) {
+      throw UsageError(data.source + ": sample " + std::to_string(i) +
+                       " (0-based, in the file's order) has label " + std::to_string(y) +
+                       " but the network (" + what + ") has " + std::to_string(k) +
+                       " classes (labels 0.." + std::to_string(k - 1) + ")");
+    }
     if (y < 0 || y >= k) {
       throw UsageError(what + ": sample " + std::to_string(i) + " has label " + std::to_string(y) +
                        " but the network has " + std::to_string(k) + " classes (labels 0.." +

@@ -172,6 +172,7 @@ struct Session::Impl {
   TrainState st;
   TrainOptions o;
   bool resuming;
+  bool completing = false;  // resumed when finished: draw the pictures only
   TrainTest data;
   std::string label;
   std::unique_ptr<Network<float>> net;
@@ -188,6 +189,7 @@ struct Session::Impl {
   Rng rng;
   std::vector<uint64_t> epoch_rng;
   std::optional<Progress> progress;
+  std::optional<MetricsCsv> metrics;  // o.out_dir's, once that is known
   GradientFn gradient_fn;
   TrainResult res;
   long last_ckpt = -1;
@@ -249,7 +251,8 @@ Session::Impl::Impl(const TrainOptions& given, SessionRole r)
   step = st.step;
   in_epoch = step % spe;
   progress.emplace(o.quiet, total, st.step);
-  announce();
+  metrics.emplace(o.out_dir + "/metrics.csv");
+  if (!completing) announce();
   if (const std::string w = single_class_warning(data.train); !w.empty()) res.warnings.push_back(w);
   res.out_dir = o.out_dir;
   res.model_path = o.out_dir + "/model.safetensors";
@@ -328,7 +331,10 @@ void Session::Impl::schedule(const TrainOptions& given) {
   // Besides every epoch end, evaluate every --eval-every steps; by default
   // about 10 times per run, so a 2-epoch run still draws a curve.
   eval_every = o.eval_every > 0 ? o.eval_every : std::max(1L, (total + 9) / 10);
-  if (resuming && st.step >= total) {
+  // Resumed at its own end, a run has only its pictures left to draw (one
+  // killed after its last checkpoint): finish() draws them in its folder.
+  completing = resuming && st.step == total && o.out_dir == o.resume;
+  if (resuming && st.step >= total && !completing) {
     throw FieldError("resume", given.resume + " has already trained " + std::to_string(st.step) +
                                    " steps; give a larger --epochs or --iterations");
   }
@@ -452,9 +458,6 @@ void Session::Impl::bookkeep(double loss, int n, double dt) {
 // next checkpoint could keep it, naming what and when.
 void Session::Impl::diverged(const std::string& what, long at) {
   progress->finish();
-  if (role.writes && !st.history.empty()) {
-    write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
-  }
   throw Error("training diverged: " + what + " at step " + std::to_string(at) + " (epoch " +
               std::to_string((at - 1) / spe + 1) +
               "); stopped (try a smaller --lr or --clip-grad-norm); " +
@@ -521,7 +524,7 @@ void Session::Impl::do_eval(long at) {
   st.eval_loss_count = 0;
   since_eval_seconds = 0;
   since_eval_samples = 0;
-  write_metrics_csv(o.out_dir + "/metrics.csv", st.history);
+  metrics->update(st.history);
   progress->message("step " + std::to_string(at) + " (epoch " + fmt("%.2f", row.epoch) +
                     "): train loss " + fmt("%.4f", row.train_loss) + ", test loss " +
                     fmt("%.4f", row.test_loss) + ", test accuracy " +
@@ -556,6 +559,11 @@ void Session::Impl::report_dead_units() {
 
 TrainResult Session::Impl::finish() {
   progress->finish();
+  if (completing) {
+    // The final evaluation, as the run made it before its checkpoint.
+    last_eval = handgrad::evaluate(*runner, *net, data.test);
+    res.note = completion_note(o.out_dir, st.step, net->input_dims() == Dims{2});
+  }
   res.steps = step;
   res.samples = st.samples;
   res.history = st.history;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/test_util.h"
+#include "support/train_fixture.h"
 #include "support/unprivileged.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
@@ -66,6 +67,27 @@ TEST(Messages, UnreadableDataFolderSaysSo) {
   EXPECT_NE(err.find(data + ": cannot read the folder: Permission denied"), std::string::npos)
       << err;
   EXPECT_EQ(err.find("no mnist data found"), std::string::npos) << err;
+}
+
+// An IDX label beyond the network said "mnist/train: sample 0 has label 5",
+// naming neither the file nor where in it; the file's order is kept, so
+// the index is the sample's in the labels file.
+TEST(Messages, IdxLabelBeyondTheNetworkNamesFileAndIndex) {
+  const std::string data = synthetic_mnist("msg_idx_label", 60, 20);
+  const std::string labels = slurp(data + "/train-labels-idx1-ubyte").substr(8);
+  size_t first = 0;
+  while (first < labels.size() && labels[first] < 5) ++first;
+  ASSERT_LT(first, labels.size());
+  const auto r = run_cli("train --data-dir " + data +
+                         " --arch 'flatten linear(5)' --iterations 1 --threads 1 --quiet --out " +
+                         data + "/run");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(data + "/train-labels-idx1-ubyte: sample " + std::to_string(first) +
+                       " (0-based, in the file's order) has label " +
+                       std::to_string(static_cast<int>(labels[first])) +
+                       " but the network (mnist/train) has 5 classes (labels 0..4)"),
+            std::string::npos)
+      << r.err;
 }
 
 // Every sample in one class: accuracy 1.0 means nothing, and says so.

@@ -24,6 +24,11 @@ enum class Durability { crash_safe, rewritable };
 void write_file_atomic(const std::string& path, const std::string& bytes,
                        Durability durability = Durability::crash_safe);
 
+// Appends bytes to an existing regular file (one write: a kill loses all of
+// them or none, short of a full disk) without fsync: for logs that a
+// checkpoint can rebuild, where an fsync per line costs more than the work.
+void append_file(const std::string& path, const std::string& bytes);
+
 // For writers that produce a file through a library (cairo's PNG writer):
 // `write(tmp_path)` writes to the temporary path, which is then renamed.
 void write_atomic_with(const std::string& path,

@@ -13,9 +13,10 @@ struct Dataset {
   int num_classes = 0;   // labels are in [0, num_classes)
   std::vector<float> x;  // (size(), sample_dims), row-major
   std::vector<int> y;    // (size())
-  // Samples read from a text file (CSV): the file and each sample's line in
-  // it, so an error about a sample can point there (a split shuffles them).
-  // Empty otherwise (IDX files keep their order; generators have no file).
+  // The file the samples (their labels) were read from, and for a text file
+  // (CSV) each sample's line in it, so an error about a sample can point
+  // there (a split shuffles them). IDX files keep their order: no lines.
+  // Both empty for generated data.
   std::string source;
   std::vector<int> line;  // (size()) or empty
 

@@ -87,6 +87,7 @@ struct TrainResult {
   std::vector<ReluReport> relu;
   int relu_samples = 0;               // training samples the dead-unit scan looked at
   std::vector<std::string> warnings;  // dead layers, loss stuck at log(K)
+  std::string note;                   // --resume of a finished run: what it did (one line)
 };
 
 // Validates everything (UsageError naming the flag), trains, writes the run

@@ -154,7 +154,7 @@ struct Trainee {
     const size_t per = numel(net->input_dims());
     const size_t b = static_cast<size_t>(step_no++ % Data::kBatches);
     runner->loss_and_grad(d.x.data() + b * per * B, d.y.data() + b * B, B);
-    opt->step(net->params(), runner->grads());
+    runner->step_optimizer(*opt, opt->options().lr);
   }
 };
 

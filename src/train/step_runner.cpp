@@ -46,6 +46,7 @@ struct StepRunner::Impl {
   TeamChoice choice;
   bool team_capable = false;  // some op of the plan takes part in a team
   int sized_n = -1;           // ws[0] was sized by a one-thread step of sized_n samples
+  bool last_team = false;     // the last loss_and_grad ran on the team
 
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
@@ -126,6 +127,7 @@ void StepRunner::slice_grads(const float* x, const int* labels, int n, int used,
                              int count, float* const* out, double* losses) {
   Impl& m = *impl_;
   m.sized_n = -1;
+  m.last_team = false;
   if (count <= 0) return;
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
@@ -177,6 +179,7 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
 double StepRunner::one_slice_step(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
   const bool team = m.choice.next(n) && m.sized_n == n;
+  m.last_team = team;
   const auto t0 = std::chrono::steady_clock::now();
   double loss;
   if (team) {
@@ -190,6 +193,20 @@ double StepRunner::one_slice_step(const float* x, const int* labels, int n) {
   }
   m.choice.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return loss;
+}
+
+void StepRunner::step_optimizer(Optimizer<float>& opt, double lr) {
+  Impl& m = *impl_;
+  if (!m.last_team) return opt.step(m.net.params(), m.grads.data(), lr);
+  opt.begin_step();
+  const int T = m.pool.size();
+  const size_t P = opt.size();
+  auto job = [&](int r) {
+    // Shares in whole cache lines (16 floats), in rank order.
+    const size_t b = r == 0 ? 0 : P * r / T / 16 * 16, e = r + 1 == T ? P : P * (r + 1) / T / 16 * 16;
+    if (e > b) opt.update(m.net.params(), m.grads.data(), lr, b, e);
+  };
+  m.pool.run(T, job);
 }
 
 void StepRunner::set_team(TeamMode mode) {

@@ -13,6 +13,7 @@
 #include "handgrad/core/rng.h"
 #include "handgrad/model/network.h"
 #include "handgrad/model/presets.h"
+#include "handgrad/optim/optimizer.h"
 #include "handgrad/train/step_runner.h"
 #include "support/layer_cases.h"
 
@@ -113,6 +114,60 @@ TEST(Team, AutomaticChoiceNeverChangesAResult) {
     const double l1 = one.loss_and_grad(d.x.data(), d.y.data(), 8);
     ASSERT_EQ(l1, two.loss_and_grad(d.x.data(), d.y.data(), 8));
     ASSERT_EQ(0, std::memcmp(one.grads(), two.grads(), sizeof(float) * a.num_params())) << call;
+  }
+}
+
+// The optimizer step on the team (each thread its share of the
+// parameters) against one thread's, for every kind; the parameters must
+// stay the same bits step after step.
+TEST(Team, OptimizerStepsAreBitIdenticalToOneThread) {
+  const Preset& p = find_preset("seed-cnn");
+  for (const char* kind : {"sgd", "adam", "adamw", "rmsprop"}) {
+    SCOPED_TRACE(kind);
+    Network<float> a(p.arch, p.input), b(p.arch, p.input);
+    a.init(6);
+    b.init(6);
+    StepRunner one(a, 1), team(b, 2);
+    team.set_team(TeamMode::on);
+    OptimizerOptions o = optimizer_defaults(kind);
+    if (std::string(kind) == "rmsprop") o.momentum = 0.5;  // its second state tensor too
+    auto oa = make_optimizer<float>(a.num_params(), o, one.kernels());
+    auto ob = make_optimizer<float>(b.num_params(), o, team.kernels());
+    Batches d{numel(p.input), 10, {}, {}};
+    for (int call = 0; call < 5; ++call) {
+      d.make(8, call);
+      one.loss_and_grad(d.x.data(), d.y.data(), 8);
+      team.loss_and_grad(d.x.data(), d.y.data(), 8);
+      one.step_optimizer(*oa, 0.01);
+      team.step_optimizer(*ob, 0.01);
+      ASSERT_EQ(0, std::memcmp(a.params(), b.params(), sizeof(float) * a.num_params())) << call;
+    }
+  }
+}
+
+// The parts of an update, at boundaries that cut vectors, are the bits of
+// one step() (each rule is elementwise, its vector body and tail alike).
+TEST(Team, OptimizerUpdateInPartsIsOneStep) {
+  const size_t n = 1001;
+  for (const char* kind : {"sgd", "adam", "adamw", "rmsprop"}) {
+    SCOPED_TRACE(kind);
+    std::vector<float> pa(n), pb(n), g(n);
+    for (size_t i = 0; i < n; ++i) {
+      pa[i] = pb[i] = std::sin(0.1f * static_cast<float>(i));
+      g[i] = std::cos(0.3f * static_cast<float>(i));
+    }
+    Network<float> net("linear(2)", Dims{2});
+    const StepRunner probe(net, 1);  // for the fast kernel table
+    auto a = make_optimizer<float>(n, optimizer_defaults(kind), probe.kernels());
+    auto b = make_optimizer<float>(n, optimizer_defaults(kind), probe.kernels());
+    for (int s = 0; s < 3; ++s) {
+      a->step(pa.data(), g.data(), 0.05);
+      b->begin_step();
+      b->update(pb.data(), g.data(), 0.05, 0, 333);
+      b->update(pb.data(), g.data(), 0.05, 333, 517);
+      b->update(pb.data(), g.data(), 0.05, 517, n);
+      ASSERT_EQ(0, std::memcmp(pa.data(), pb.data(), sizeof(float) * n)) << s;
+    }
   }
 }
 

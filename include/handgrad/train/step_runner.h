@@ -15,6 +15,7 @@
 
 #include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
+#include "handgrad/optim/optimizer.h"
 
 namespace handgrad {
 
@@ -88,6 +89,10 @@ class StepRunner {
   void set_team(TeamMode mode);
   // Steps of one slice currently run as a team.
   bool team_chosen() const;
+  // opt.step(params, grads(), lr), on the team when the last step ran on
+  // one: each thread updates the parameters whose gradient rows it is
+  // likeliest to have computed, so they stay in its cache (same bits).
+  void step_optimizer(Optimizer<float>& opt, double lr);
   // The kernels its plan runs on (nullptr: the reference path); the
   // optimizer steps with the same.
   const KernelTable* kernels() const;

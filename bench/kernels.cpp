@@ -63,7 +63,7 @@ void conv_bwd(benchmark::State& st, const KernelTable* k, ConvCase c, bool input
     if (input) {
       k->conv_bwd_input(g, w.data(), dpad.data(), dx.data(), kBatch);
     } else {
-      k->conv_bwd_params(g, x.data(), xs, dpad.data(), dw.data(), db.data(), kBatch, 0, 1);
+      k->conv_bwd_params(g, x.data(), xs, dpad.data(), dw.data(), db.data(), kBatch);
     }
     benchmark::DoNotOptimize(dw.data());
     benchmark::DoNotOptimize(dx.data());

@@ -298,13 +298,14 @@ inline void dw_ttail(const ConvGeom& g, const Pos& pos, const float* xp, size_t 
   }
 }
 
-// Taps [t, T) of output channels [o0, o0 + OB), in tiles of kWT taps; a
+// All C*K*K taps of output channels [o0, o0 + OB), in tiles of kWT taps; a
 // last tile of one tap is avoided (it would load more than it multiplies)
-// by splitting the last kWT + 1 taps in two. Each tap's sum is the same
-// whichever tile holds it.
+// by splitting the last kWT + 1 taps in two.
 template <int OB>
 inline void dw_rows(const ConvGeom& g, const Pos& pos, const float* xp, size_t xs,
-                    const float* dpad, float* dw, int n, int o0, int t, int T) {
+                    const float* dpad, float* dw, int n, int o0) {
+  const int T = g.C * g.K * g.K;
+  int t = 0;
   while (t < T) {
     int take = std::min(kWT, T - t);
     if (T - t == kWT + 1) take = (kWT + 1) / 2;
@@ -317,31 +318,26 @@ inline void dw_rows(const ConvGeom& g, const Pos& pos, const float* xp, size_t x
   }
 }
 
-// Part `part` of `parts` (a team's thread): taps [T*part/parts,
-// T*(part+1)/parts) of every output channel and the biases of channels
-// [O*part/parts, O*(part+1)/parts).
 inline void conv_bwd_params(const ConvGeom& g, const float* xp, size_t x_stride, const float* dpad,
-                            float* dweight, float* dbias, int n, int part, int parts) {
+                            float* dweight, float* dbias, int n) {
   const Pos pos = out_positions(g);
-  const int T = g.C * g.K * g.K;
-  const int t0 = T * part / parts, t1 = T * (part + 1) / parts;
   int o = 0;
-  for (; o + kWO <= g.O; o += kWO) dw_rows<kWO>(g, pos, xp, x_stride, dpad, dweight, n, o, t0, t1);
+  for (; o + kWO <= g.O; o += kWO) dw_rows<kWO>(g, pos, xp, x_stride, dpad, dweight, n, o);
   switch (g.O - o) {
     case 3:
-      dw_rows<3>(g, pos, xp, x_stride, dpad, dweight, n, o, t0, t1);
+      dw_rows<3>(g, pos, xp, x_stride, dpad, dweight, n, o);
       break;
     case 2:
-      dw_rows<2>(g, pos, xp, x_stride, dpad, dweight, n, o, t0, t1);
+      dw_rows<2>(g, pos, xp, x_stride, dpad, dweight, n, o);
       break;
     case 1:
-      dw_rows<1>(g, pos, xp, x_stride, dpad, dweight, n, o, t0, t1);
+      dw_rows<1>(g, pos, xp, x_stride, dpad, dweight, n, o);
       break;
     default:
       break;
   }
   // dbias[o] += sum over the output vectors (zeros outside the valid outputs).
-  for (int oo = g.O * part / parts; oo < g.O * (part + 1) / parts; ++oo) {
+  for (int oo = 0; oo < g.O; ++oo) {
     V acc = zero();
     for (int s = 0; s < n; ++s) {
       const float* d = dpad + (static_cast<size_t>(s) * g.O + oo) * g.dpad_plane + g.dpad_margin;

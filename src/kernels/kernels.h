@@ -44,11 +44,9 @@ struct KernelTable {
   void (*conv_fwd)(const ConvGeom& g, const float* weight, const float* bias, const float* xp,
                    size_t x_stride, float* wide, int n);
   // dpad: (n, O, dpad_plane), dout placed at margin + y*Wp + x, zeros elsewhere.
-  // dweight (O, C, K, K) and dbias (O) are *added to*. Part `part` of
-  // `parts` (0 of 1: all): a share of the taps and the biases, so that a
-  // team's threads each add theirs (conv_impl.h).
+  // dweight (O, C, K, K) and dbias (O) are *added to*.
   void (*conv_bwd_params)(const ConvGeom& g, const float* xp, size_t x_stride, const float* dpad,
-                          float* dweight, float* dbias, int n, int part, int parts);
+                          float* dweight, float* dbias, int n);
   // dxw: (n, C, din_plane) assigned dL/d(padded input) in wide layout.
   void (*conv_bwd_input)(const ConvGeom& g, const float* weight, const float* dpad, float* dxw,
                          int n);

@@ -181,8 +181,8 @@ class ConvOp final : public Op<float> {
     return Planes{static_cast<size_t>(g_.din_plane), g_.W};
   }
   void use_strided_din() override { strided_din_ = true; }
-  // A team shares the samples, and the taps of the weight gradient (which
-  // sums over every sample: a barrier inside backward).
+  // A team of two shares the samples, each half of the batch its own part
+  // of the weight gradient (backward_params).
   TeamUse team_forward() const override { return TeamUse::local; }
   TeamUse team_backward() const override { return TeamUse::local; }
 
@@ -203,6 +203,8 @@ class ConvOp final : public Op<float> {
   void compact_output(int n, int b, int e, OpBuffers<float>& w) const;
   void place_dout(const float* dout, int n, int b, int e, OpBuffers<float>& w) const;
   void unpad_din(int n, int b, int e, OpBuffers<float>& w) const;
+  void backward_params(const Pass<float>& p, const float* xp, OpBuffers<float>& w,
+                       float* dparams) const;
 
   const KernelTable& k_;
   ConvGeom g_;
@@ -291,15 +293,9 @@ void ConvOp::backward(const Pass<float>& p, const float* in, const float* dout, 
   const auto [b, e] = my_samples(p);
   // With a wide output the consumer already wrote dout into dpad.
   if (!wide_out_) place_dout(dout, p.n, b, e, w);
-  // The weight gradient sums over every sample's dout: a team waits for
-  // all of dpad, then each thread computes its part of the taps.
-  const Team& team = team_of(p);
-  team.sync();
   const float* xp = direct_input() ? in : w.scratch[0].data();
   const float* dpad = w.scratch[2].data();
-  k_.conv_bwd_params(g_, xp, x_stride(), dpad, dparams,
-                     dparams + static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K, p.n, team.rank(),
-                     team.size());
+  backward_params(p, xp, w, dparams);
   if (!grad_in) return;
   w.scratch[3].resize(static_cast<size_t>(p.n) * g_.C * g_.din_plane + kSlack);
   const size_t dpad_sample = static_cast<size_t>(g_.O) * g_.dpad_plane;
@@ -312,6 +308,32 @@ void ConvOp::backward(const Pass<float>& p, const float* in, const float* dout, 
     return;
   }
   unpad_din(p.n, b, e, w);
+}
+
+// dW and db sum over the batch in two halves, samples [0, n/2) and [n/2,
+// n), each into its own partial, then dparams += half0 + half1. A team of
+// two is those halves (Team::share), so each thread sums only the samples
+// it computed, from its own cache, and the two threads then add their
+// shares of the elements: one thread alone does the same additions.
+void ConvOp::backward_params(const Pass<float>& p, const float* xp, OpBuffers<float>& w,
+                             float* dparams) const {
+  const size_t nw = static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K, np = nw + g_.O;
+  const size_t dpad_sample = static_cast<size_t>(g_.O) * g_.dpad_plane;
+  w.halves.resize(2 * np);
+  const Team& team = team_of(p);
+  for (int h = 0; h < 2; ++h) {
+    if (!team.alone() && h != team.rank()) continue;
+    const int b = p.n * h / 2, e = p.n * (h + 1) / 2;
+    float* part = w.halves.data() + h * np;
+    std::fill(part, part + np, 0.0f);
+    k_.conv_bwd_params(g_, xp + b * x_stride(), x_stride(), w.scratch[2].data() + b * dpad_sample,
+                       part, part + nw, e - b);
+  }
+  team.sync();
+  const auto [i0, i1] = team.share(np);
+  const float* h0 = w.halves.data();
+  const float* h1 = h0 + np;
+  for (size_t i = i0; i < i1; ++i) dparams[i] += h0[i] + h1[i];
 }
 
 template <class T>

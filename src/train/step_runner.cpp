@@ -41,7 +41,10 @@ struct StepRunner::Impl {
   double step_flops_per_sample;
   uint64_t key = 0;  // the step's randomness key
 
-  // A step of one slice may run on a team of all threads (core/team.h).
+  // A step of one slice may run on a team of two threads (core/team.h):
+  // a convolution's weight gradient is summed in two halves of the batch
+  // (layers/conv.cpp), one per member.
+  static constexpr int kTeam = 2;
   SpinBarrier barrier;
   TeamChoice choice;
   bool team_capable = false;  // some op of the plan takes part in a team
@@ -61,7 +64,7 @@ struct StepRunner::Impl {
           const auto [fwd, bwd] = flops_per_sample(n);
           return fwd + bwd;
         }()),
-        barrier(threads) {
+        barrier(kTeam) {
     grads.resize(n.num_params());
     for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
     for (const auto& op : plan.ops()) {
@@ -99,7 +102,7 @@ int StepRunner::slices_for(int n, int workers) const {
 // the gradient is zeroed in shares first (every op adds to it only after
 // the barrier before the loss).
 double StepRunner::Impl::team_step(const float* x, const int* labels, int n) {
-  const int T = pool.size();
+  const int T = kTeam;
   float* g = grads.data();
   double sum = 0.0;
   barrier.reset();
@@ -199,7 +202,7 @@ void StepRunner::step_optimizer(Optimizer<float>& opt, double lr) {
   Impl& m = *impl_;
   if (!m.last_team) return opt.step(m.net.params(), m.grads.data(), lr);
   opt.begin_step();
-  const int T = m.pool.size();
+  const int T = Impl::kTeam;
   const size_t P = opt.size();
   auto job = [&](int r) {
     // Shares in whole cache lines (16 floats), in rank order.

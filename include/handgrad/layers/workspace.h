@@ -27,6 +27,7 @@ struct OpBuffers {
   Buffer<T> scratch[4];        // what each op keeps besides (padded copies, wide planes)
   Buffer<int> idx;             // max-pool winners
   Buffer<T> saved;             // the layer's Pass::saved (masks, batch statistics)
+  Buffer<T> halves;            // a weight gradient's sums over each half of the batch (conv)
   // Set by the op as it runs (by every member of a team, to the same value).
   Relaxed<const T*> out_ptr = nullptr;  // the output (may alias the input)
   Relaxed<const T*> din_ptr = nullptr;  // dL/d(input): planes din_plane apart (0 = dense)

@@ -82,8 +82,10 @@ class StepRunner {
   int threads() const;
 
   // A batch too small to split into slices (slices_for == 1) runs, with
-  // more than one thread, on a team: all threads share each op of the one
-  // slice (core/team.h), bit-identical to one thread. Whether a team or one
+  // more than one thread, on a team of two: both threads share each op of
+  // the one slice (core/team.h), bit-identical to one thread (a
+  // convolution's weight gradient is summed in two halves of the batch on
+  // one thread too, layers/conv.cpp). Whether a team or one
   // thread is faster is measured while training (train/team_choice.h);
   // set_team(on / off) overrides that.
   void set_team(TeamMode mode);

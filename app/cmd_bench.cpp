@@ -33,6 +33,7 @@ struct Opts {
   std::string preset, arch, input, kernels;
   std::string optimizers = "sgd";  // comma-separated; the first is the baseline
   std::string loss = "ce";
+  std::string team = "auto";  // a one-slice step on a team of the threads: auto, on or off
   int batch = 8;
   int threads = 1;
   int steps = 0;  // per repetition; 0 = about --seconds each
@@ -127,6 +128,13 @@ struct Rates {
 
 // One optimizer's run: its own copy of the network (same initial weights),
 // runner and optimizer, stepping through the same batches.
+TeamMode team_mode(const std::string& s) {
+  if (s == "auto") return TeamMode::automatic;
+  if (s == "on") return TeamMode::on;
+  if (s == "off") return TeamMode::off;
+  throw UsageError("--team: '" + s + "' is not auto, on or off");
+}
+
 struct Trainee {
   std::string optimizer;
   std::unique_ptr<Network<float>> net;
@@ -138,6 +146,7 @@ struct Trainee {
       : optimizer(name), net(std::make_unique<Network<float>>(spec.arch, spec.input)) {
     net->init(1);
     runner = std::make_unique<StepRunner>(*net, o.threads);
+    runner->set_team(team_mode(o.team));
     runner->set_loss(find_loss(o.loss));
     opt = make_optimizer<float>(net->num_params(), optimizer_defaults(name), runner->kernels());
   }
@@ -145,7 +154,7 @@ struct Trainee {
     const size_t per = numel(net->input_dims());
     const size_t b = static_cast<size_t>(step_no++ % Data::kBatches);
     runner->loss_and_grad(d.x.data() + b * per * B, d.y.data() + b * B, B);
-    opt->step(net->params(), runner->grads());
+    runner->step_optimizer(*opt, opt->options().lr);
   }
 };
 
@@ -257,6 +266,7 @@ void print_json(const NetSpec& spec, const Opts& o, const std::vector<Trainee>& 
                       {"arch", net.arch()},
                       {"batch", o.batch},
                       {"threads", o.threads},
+                      {"team", ts.front().runner->team_chosen()},
                       {"kernel_path", kernel_path()},
                       {"optimizer", ts.front().optimizer},
                       {"loss", o.loss},
@@ -303,6 +313,11 @@ void print_text(const NetSpec& spec, const Opts& o, const std::vector<Trainee>& 
       *std::max_element(r.wall.begin(), r.wall.end()));
   std::printf("per CPU time: %.0f samples/s  (process CPU seconds / threads; robust to load)\n",
               median(r.cpu));
+  if (o.threads > 1) {
+    std::printf("threads: %s\n", ts.front().runner->team_chosen()
+                                     ? "one team sharing each op (--team)"
+                                     : "slices of the batch, or one thread (--team)");
+  }
   std::printf("work: %.3f MFLOP/sample (forward %.3f, backward %.3f) -> %.1f GFLOP/s\n",
               (ff + fb) / 1e6, ff / 1e6, fb / 1e6, sps * (ff + fb) / 1e9);
   std::printf("\nper op, 1 thread, batch %d (CPU us per step):\n%-28s %9s %9s\n", o.batch, "op",
@@ -323,6 +338,7 @@ void print_text(const NetSpec& spec, const Opts& o, const std::vector<Trainee>& 
 
 int run(const Opts& o) {
   if (!o.kernels.empty()) set_kernel_path(o.kernels);
+  team_mode(o.team);  // refuse a bad --team before any work
   if (o.threads < 1) throw UsageError("--threads: must be >= 1");
   if (o.peak) return run_peak(o);
   if (o.batch < 1) throw UsageError("--batch-size: must be >= 1");
@@ -367,6 +383,10 @@ const Register reg{
                           "first")
            ->capture_default_str();
        sub.add_option("--loss", o->loss, "ce or mse")->capture_default_str();
+       sub.add_option("--team", o->team,
+                      "a batch too small to slice runs on a team of the threads sharing each "
+                      "op: auto (the faster, measured), on or off")
+           ->capture_default_str();
        sub.add_flag("--json", o->json, "one JSON object on stdout");
        sub.add_flag("--peak", o->peak, "measure the float32 FMA peak instead (per --threads)");
        return [o] { return run(*o); };

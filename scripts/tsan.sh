@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BUILD_DIR:-build-tsan}"
-FILTER="${1:-Threads.*:FastKernels.*:*StepRunner*:Slices.*}"
+FILTER="${1:-Threads.*:Team.*:FastKernels.*:*StepRunner*:Slices.*}"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHANDGRAD_TSAN=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target handgrad_tests
 # halt_on_error: the first race fails the run; second_deadlock_stack: full reports.

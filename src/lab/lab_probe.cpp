@@ -122,7 +122,7 @@ Probe run_probe(const Network<float>& net, const std::vector<float>& x, int targ
     pass.saved = &w.saved;
     pass.mode = Mode::eval;
     pass.n = 1;
-    const float* in = i == 0 ? x0 : p.ws.ops[i - 1].out_ptr;
+    const float* in = i == 0 ? x0 : p.ws.ops[i - 1].out_ptr.get();
     std::vector<float>& din = i == 0 ? p.dinput : p.dout[i - 1];
     din.assign(numel(l.in_dims()), 0.0f);
     l.backward(pass, in, w.out_ptr, p.dout[i].data(), din.data(),

@@ -184,7 +184,7 @@ json view_json(const Network<float>& net, const std::vector<Point>& train, const
   }
   const int k = net.num_classes();
   std::vector<float> probs(static_cast<size_t>(n) * k);
-  softmax(ws.ops.back().out_ptr, n, k, probs.data());
+  softmax(ws.ops.back().out_ptr.get(), n, k, probs.data());
   columns.push_back({{"layer", static_cast<int>(net.num_layers()) - 1},
                      {"label", "softmax"},
                      {"units", unit_column(probs.data(), n, k, k, 0, res_u, {})}});

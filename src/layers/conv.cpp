@@ -181,6 +181,10 @@ class ConvOp final : public Op<float> {
     return Planes{static_cast<size_t>(g_.din_plane), g_.W};
   }
   void use_strided_din() override { strided_din_ = true; }
+  // A team of two shares the samples, each half of the batch its own part
+  // of the weight gradient (backward_params).
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::local; }
 
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override;
   void backward(const Pass<float>& p, const float* in, const float* dout, size_t,
@@ -194,10 +198,13 @@ class ConvOp final : public Op<float> {
   size_t x_stride() const {
     return direct_input() ? static_cast<size_t>(g_.C) * g_.in_plane : xs_;
   }
-  const float* padded_input(const float* in, int n, OpBuffers<float>& w) const;
-  void compact_output(int n, OpBuffers<float>& w) const;
-  void place_dout(const float* dout, int n, OpBuffers<float>& w) const;
-  void unpad_din(int n, OpBuffers<float>& w) const;
+  // Each over samples [b, e) of the n in the buffers.
+  const float* padded_input(const float* in, int n, int b, int e, OpBuffers<float>& w) const;
+  void compact_output(int n, int b, int e, OpBuffers<float>& w) const;
+  void place_dout(const float* dout, int n, int b, int e, OpBuffers<float>& w) const;
+  void unpad_din(int n, int b, int e, OpBuffers<float>& w) const;
+  void backward_params(const Pass<float>& p, const float* xp, OpBuffers<float>& w,
+                       float* dparams) const;
 
   const KernelTable& k_;
   ConvGeom g_;
@@ -205,12 +212,13 @@ class ConvOp final : public Op<float> {
   bool wide_out_ = false, strided_din_ = false;
 };
 
-const float* ConvOp::padded_input(const float* in, int n, OpBuffers<float>& w) const {
+const float* ConvOp::padded_input(const float* in, int n, int b, int e,
+                                  OpBuffers<float>& w) const {
   if (direct_input()) return in;
   Buffer<float>& xp = w.scratch[0];
   xp.resize(xs_ * n);
   // Copy into the zero-padded planes (the borders stay zero from resize).
-  for (int s = 0; s < n; ++s) {
+  for (int s = b; s < e; ++s) {
     float* dst = xp.data() + s * xs_;
     const float* src = in + static_cast<size_t>(s) * g_.C * g_.H * g_.W;
     if (g_.pad == 0) {
@@ -229,9 +237,9 @@ const float* ConvOp::padded_input(const float* in, int n, OpBuffers<float>& w) c
 }
 
 // wide (n, O, wide_plane) -> out (n, O, Ho, Wo)
-void ConvOp::compact_output(int n, OpBuffers<float>& w) const {
+void ConvOp::compact_output(int n, int b, int e, OpBuffers<float>& w) const {
   w.out.resize(out_size * n + kSlack);
-  for (int pl = 0; pl < n * g_.O; ++pl) {
+  for (int pl = b * g_.O; pl < e * g_.O; ++pl) {
     for (int y = 0; y < g_.Ho; ++y) {
       std::memcpy(w.out.data() + (static_cast<size_t>(pl) * g_.Ho + y) * g_.Wo,
                   w.scratch[1].data() + static_cast<size_t>(pl) * g_.wide_plane + y * g_.Wp,
@@ -241,21 +249,23 @@ void ConvOp::compact_output(int n, OpBuffers<float>& w) const {
 }
 
 void ConvOp::forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const {
-  const float* xp = padded_input(in, p.n, w);
+  const auto [b, e] = my_samples(p);
+  const float* xp = padded_input(in, p.n, b, e, w);
   Buffer<float>& dst = wide_out_ ? w.out : w.scratch[1];
-  dst.resize(static_cast<size_t>(p.n) * g_.O * g_.wide_plane + kSlack);
-  k_.conv_fwd(g_, p.params, p.params + static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K, xp,
-              x_stride(), dst.data(), p.n);
-  if (!wide_out_) compact_output(p.n, w);
+  const size_t wide = static_cast<size_t>(g_.O) * g_.wide_plane;  // per sample
+  dst.resize(p.n * wide + kSlack);
+  k_.conv_fwd(g_, p.params, p.params + static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K,
+              xp + b * x_stride(), x_stride(), dst.data() + b * wide, e - b);
+  if (!wide_out_) compact_output(p.n, b, e, w);
   w.out_ptr = w.out.data();
 }
 
 // dout (n, O, Ho, Wo) -> dpad; only the valid positions are written, the
 // margins stay zero.
-void ConvOp::place_dout(const float* dout, int n, OpBuffers<float>& w) const {
+void ConvOp::place_dout(const float* dout, int n, int b, int e, OpBuffers<float>& w) const {
   Buffer<float>& dpad = w.scratch[2];
   dpad.resize(static_cast<size_t>(n) * g_.O * g_.dpad_plane + kSlack);
-  for (int pl = 0; pl < n * g_.O; ++pl) {
+  for (int pl = b * g_.O; pl < e * g_.O; ++pl) {
     for (int y = 0; y < g_.Ho; ++y) {
       std::memcpy(dpad.data() + static_cast<size_t>(pl) * g_.dpad_plane + g_.dpad_margin + y * g_.Wp,
                   dout + (static_cast<size_t>(pl) * g_.Ho + y) * g_.Wo, sizeof(float) * g_.Wo);
@@ -264,9 +274,9 @@ void ConvOp::place_dout(const float* dout, int n, OpBuffers<float>& w) const {
 }
 
 // dxw (n, C, din_plane) wide -> din (n, C, H, W)
-void ConvOp::unpad_din(int n, OpBuffers<float>& w) const {
+void ConvOp::unpad_din(int n, int b, int e, OpBuffers<float>& w) const {
   w.din.resize(in_size * n);
-  for (int pl = 0; pl < n * g_.C; ++pl) {
+  for (int pl = b * g_.C; pl < e * g_.C; ++pl) {
     for (int y = 0; y < g_.H; ++y) {
       std::memcpy(w.din.data() + (static_cast<size_t>(pl) * g_.H + y) * g_.W,
                   w.scratch[3].data() + static_cast<size_t>(pl) * g_.din_plane +
@@ -280,21 +290,50 @@ void ConvOp::unpad_din(int n, OpBuffers<float>& w) const {
 
 void ConvOp::backward(const Pass<float>& p, const float* in, const float* dout, size_t,
                       OpBuffers<float>& w, float* dparams, DinTarget<float>) const {
+  const auto [b, e] = my_samples(p);
   // With a wide output the consumer already wrote dout into dpad.
-  if (!wide_out_) place_dout(dout, p.n, w);
+  if (!wide_out_) place_dout(dout, p.n, b, e, w);
   const float* xp = direct_input() ? in : w.scratch[0].data();
   const float* dpad = w.scratch[2].data();
-  k_.conv_bwd_params(g_, xp, x_stride(), dpad, dparams,
-                     dparams + static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K, p.n);
+  backward_params(p, xp, w, dparams);
   if (!grad_in) return;
   w.scratch[3].resize(static_cast<size_t>(p.n) * g_.C * g_.din_plane + kSlack);
-  k_.conv_bwd_input(g_, p.params, dpad, w.scratch[3].data(), p.n);
+  const size_t dpad_sample = static_cast<size_t>(g_.O) * g_.dpad_plane;
+  const size_t din_sample = static_cast<size_t>(g_.C) * g_.din_plane;
+  k_.conv_bwd_input(g_, p.params, dpad + b * dpad_sample, w.scratch[3].data() + b * din_sample,
+                    e - b);
   if (strided_din_) {
     w.din_ptr = w.scratch[3].data();
     w.din_plane = static_cast<size_t>(g_.din_plane);
     return;
   }
-  unpad_din(p.n, w);
+  unpad_din(p.n, b, e, w);
+}
+
+// dW and db sum over the batch in two halves, samples [0, n/2) and [n/2,
+// n), each into its own partial, then dparams += half0 + half1. A team of
+// two is those halves (Team::share), so each thread sums only the samples
+// it computed, from its own cache, and the two threads then add their
+// shares of the elements: one thread alone does the same additions.
+void ConvOp::backward_params(const Pass<float>& p, const float* xp, OpBuffers<float>& w,
+                             float* dparams) const {
+  const size_t nw = static_cast<size_t>(g_.O) * g_.C * g_.K * g_.K, np = nw + g_.O;
+  const size_t dpad_sample = static_cast<size_t>(g_.O) * g_.dpad_plane;
+  w.halves.resize(2 * np);
+  const Team& team = team_of(p);
+  for (int h = 0; h < 2; ++h) {
+    if (!team.alone() && h != team.rank()) continue;
+    const int b = p.n * h / 2, e = p.n * (h + 1) / 2;
+    float* part = w.halves.data() + h * np;
+    std::fill(part, part + np, 0.0f);
+    k_.conv_bwd_params(g_, xp + b * x_stride(), x_stride(), w.scratch[2].data() + b * dpad_sample,
+                       part, part + nw, e - b);
+  }
+  team.sync();
+  const auto [i0, i1] = team.share(np);
+  const float* h0 = w.halves.data();
+  const float* h1 = h0 + np;
+  for (size_t i = i0; i < i1; ++i) dparams[i] += h0[i] + h1[i];
 }
 
 template <class T>

@@ -34,6 +34,8 @@ class Flatten final : public Layer<T> {
 class FlattenOp final : public Op<float> {
  public:
   bool alias() const override { return true; }
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::local; }
   void forward(const Pass<float>&, const float* in, OpBuffers<float>& w) const override {
     w.out_ptr = in;
   }

@@ -99,24 +99,33 @@ void Linear<T>::backward(const Pass<T>& p, const T* in, const T*, const T* dout,
 class LinearOp final : public Op<float> {
  public:
   LinearOp(const KernelTable& k, int I, int O) : k_(k), I_(I), O_(O) {}
+  // A team shares the samples of the forward and of dL/d(input), and the
+  // rows of dW (which sum over every sample).
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::whole; }
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
     w.out.resize(out_size * p.n + kSlack);
-    k_.linear_fwd(p.n, O_, I_, in, p.params, p.params + static_cast<size_t>(O_) * I_,
-                  w.out.data());
+    const auto [b, e] = my_samples(p);
+    k_.linear_fwd(e - b, O_, I_, in + static_cast<size_t>(b) * I_, p.params,
+                  p.params + static_cast<size_t>(O_) * I_, w.out.data() + static_cast<size_t>(b) * O_);
     w.out_ptr = w.out.data();
   }
   void backward(const Pass<float>& p, const float* in, const float* dout, size_t,
                 OpBuffers<float>& w, float* gp, DinTarget<float>) const override {
     const size_t wsize = static_cast<size_t>(O_) * I_;
-    // dW (O, I) += dout^T (O, n) x (n, I); db += column sums of dout.
-    k_.gemm(O_, I_, p.n, dout, 1, O_, in, I_, nullptr, gp, I_, true);
+    // dW rows [o0, o1) (O, I) += dout^T (O, n) x (n, I); db += column sums of dout.
+    const auto [o0, o1] = team_of(p).share(O_);
+    k_.gemm(o1 - o0, I_, p.n, dout + o0, 1, O_, in, I_, nullptr, gp + static_cast<size_t>(o0) * I_,
+            I_, true);
     for (int b = 0; b < p.n; ++b) {
-      for (int o = 0; o < O_; ++o) gp[wsize + o] += dout[static_cast<size_t>(b) * O_ + o];
+      for (int o = o0; o < o1; ++o) gp[wsize + o] += dout[static_cast<size_t>(b) * O_ + o];
     }
     if (!grad_in) return;
     w.din.resize(in_size * p.n);
-    // din (n, I) = dout (n, O) W (O, I)
-    k_.gemm(p.n, I_, O_, dout, O_, 1, p.params, I_, nullptr, w.din.data(), I_, false);
+    // din (n, I) = dout (n, O) W (O, I), for samples [b, e)
+    const auto [b, e] = my_samples(p);
+    k_.gemm(e - b, I_, O_, dout + static_cast<size_t>(b) * O_, O_, 1, p.params, I_, nullptr,
+            w.din.data() + static_cast<size_t>(b) * I_, I_, false);
     w.din_ptr = w.din.data();
     w.din_plane = 0;
   }

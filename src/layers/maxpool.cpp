@@ -121,13 +121,19 @@ class MaxPoolOp final : public Op<float> {
     strided_in_ = true;
   }
   bool reads_strided_dout() const override { return true; }
+  // Windows never cross planes: a team's thread pools its own samples.
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::local; }
 
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
     w.out.resize(out_size * p.n + kSlack);
     w.idx.resize(out_size * p.n);
-    k_.maxpool_fwd(in, p.n * C_, H_, in_planes_.row, static_cast<int>(in_planes_.plane), win_, s_,
-                   relu_, w.out.data(), w.idx.data(), Ho_, Wo_);
-    if (act_.fwd) act_.fwd(w.out.data(), w.out.data(), out_size * p.n);
+    const auto [b, e] = my_samples(p);
+    const size_t o = out_size * b;
+    k_.maxpool_fwd(in + in_planes_.plane * C_ * b, (e - b) * C_, H_, in_planes_.row,
+                   static_cast<int>(in_planes_.plane), win_, s_, relu_, w.out.data() + o,
+                   w.idx.data() + o, Ho_, Wo_);
+    if (act_.fwd) act_.fwd(w.out.data() + o, w.out.data() + o, out_size * (e - b));
     w.out_ptr = w.out.data();
   }
 
@@ -136,35 +142,42 @@ class MaxPoolOp final : public Op<float> {
   void backward(const Pass<float>& p, const float*, const float* dout, size_t dout_plane,
                 OpBuffers<float>& w, float*, DinTarget<float> into) const override {
     if (!strided_in_ && !grad_in) return;  // nothing before needs a gradient
+    const auto [b, e] = my_samples(p);
     if (act_.bwd) {
-      dout = through_activation(dout, dout_plane, p.n, w);
+      dout = through_activation(dout, dout_plane, p.n, b, e, w);
       dout_plane = 0;
     }
     const int dstride = dout_plane ? static_cast<int>(dout_plane) : Ho_ * Wo_;
+    // Samples [b, e): planes [b*C, e*C) of dout, the winners and din.
+    const float* d = dout + static_cast<size_t>(dstride) * C_ * b;
+    const size_t o = out_size * b;
     if (strided_in_) {
-      k_.maxpool_bwd(dout, dstride, w.out.data(), w.idx.data(), p.n * C_, H_, in_planes_.row,
-                     static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_, relu_, into.data);
+      k_.maxpool_bwd(d, dstride, w.out.data() + o, w.idx.data() + o, (e - b) * C_, H_,
+                     in_planes_.row, static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_,
+                     relu_, into.data + into.planes.plane * C_ * b);
       return;
     }
     w.din.resize(in_size * p.n);
-    k_.maxpool_bwd(dout, dstride, w.out.data(), w.idx.data(), p.n * C_, H_, W_, H_ * W_, win_, s_,
-                   Ho_, Wo_, relu_, w.din.data());
+    k_.maxpool_bwd(d, dstride, w.out.data() + o, w.idx.data() + o, (e - b) * C_, H_, W_, H_ * W_,
+                   win_, s_, Ho_, Wo_, relu_, w.din.data() + in_size * b);
     w.din_ptr = w.din.data();
     w.din_plane = 0;
   }
 
  private:
-  // dout * f'(pooled input) from the pooled output, into scratch[0] (dense).
-  const float* through_activation(const float* dout, size_t dout_plane, int n,
+  // dout * f'(pooled input) from the pooled output, into scratch[0] (dense),
+  // for samples [b, e) of n; returns the whole buffer.
+  const float* through_activation(const float* dout, size_t dout_plane, int n, int b, int e,
                                   OpBuffers<float>& w) const {
     Buffer<float>& g = w.scratch[0];
     g.resize(out_size * n);
     const size_t plane = static_cast<size_t>(Ho_) * Wo_;
     if (dout_plane == 0 || dout_plane == plane) {
-      act_.bwd(w.out.data(), dout, g.data(), out_size * n);
+      const size_t o = out_size * b;
+      act_.bwd(w.out.data() + o, dout + o, g.data() + o, out_size * (e - b));
       return g.data();
     }
-    for (size_t pl = 0; pl < static_cast<size_t>(n) * C_; ++pl) {
+    for (size_t pl = static_cast<size_t>(b) * C_; pl < static_cast<size_t>(e) * C_; ++pl) {
       act_.bwd(w.out.data() + pl * plane, dout + pl * dout_plane, g.data() + pl * plane, plane);
     }
     return g.data();

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "core/team.h"
 #include "handgrad/layers/layer.h"
 #include "handgrad/layers/workspace.h"
 
@@ -40,6 +41,26 @@ struct DinTarget {
   Planes planes;
 };
 
+// How an op takes part in a team pass (src/core/team.h). Members share the
+// batch's samples with Team::share(n) in every op, so an op that reads only
+// its own samples of its input (forward) or of dout (backward) can start
+// without waiting for the others.
+enum class TeamUse {
+  none,   // the lead runs it alone, with barriers before and after
+  local,  // every member runs it on its own samples (syncing inside if it must)
+  whole,  // every member runs it, reading every sample: a barrier before
+};
+
+// The samples [begin, end) of p.n that this thread computes.
+template <class T>
+std::pair<int, int> my_samples(const Pass<T>& p) {
+  return p.team ? p.team->share(p.n) : std::pair<int, int>{0, p.n};
+}
+template <class T>
+const Team& team_of(const Pass<T>& p) {
+  return p.team ? *p.team : solo_team();
+}
+
 template <class T>
 class Op {
  public:
@@ -56,6 +77,11 @@ class Op {
   virtual void forward(const Pass<T>& p, const T* in, OpBuffers<T>& w) const = 0;
   virtual void backward(const Pass<T>& p, const T* in, const T* dout, size_t dout_plane,
                         OpBuffers<T>& w, T* dparams, DinTarget<T> into) const = 0;
+
+  // Team passes; the default: the lead alone. A team op writes only its own
+  // share and sets w's pointers to the same values on every member.
+  virtual TeamUse team_forward() const { return TeamUse::none; }
+  virtual TeamUse team_backward() const { return TeamUse::none; }
 
   // The layer's plain reference pass, not a fast kernel (tests and the bench
   // check that a network does not fall back to it).

@@ -19,10 +19,13 @@ class PointwiseOp final : public Op<float> {
   explicit PointwiseOp(Pointwise pw, PointwiseGradFromInput bwd_x = {})
       : pw_(std::move(pw)), bwd_x_(std::move(bwd_x)) {}
   const Pointwise* pointwise() const override { return &pw_; }
-  // in, out: (n, out_size)
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::local; }
+  // in, out: (n, out_size); a team's thread computes its samples.
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
     w.out.resize(out_size * p.n + kSlack);
-    pw_.fwd(in, w.out.data(), out_size * p.n);
+    const size_t b = out_size * my_samples(p).first, m = out_size * my_samples(p).second - b;
+    pw_.fwd(in + b, w.out.data() + b, m);
     w.out_ptr = w.out.data();
   }
   // din = dout * f'(x), from the output y = f(x) (or from x itself).
@@ -30,10 +33,11 @@ class PointwiseOp final : public Op<float> {
                 OpBuffers<float>& w, float*, DinTarget<float>) const override {
     if (!grad_in) return;
     w.din.resize(in_size * p.n);
+    const size_t b = in_size * my_samples(p).first, m = in_size * my_samples(p).second - b;
     if (pw_.bwd) {
-      pw_.bwd(w.out.data(), dout, w.din.data(), in_size * p.n);
+      pw_.bwd(w.out.data() + b, dout + b, w.din.data() + b, m);
     } else {
-      bwd_x_(in, dout, w.din.data(), in_size * p.n);
+      bwd_x_(in + b, dout + b, w.din.data() + b, m);
     }
     w.din_ptr = w.din.data();
     w.din_plane = 0;

@@ -45,9 +45,13 @@ class ReluOp final : public Op<float> {
     pw_.bwd = k.relu_bwd;
   }
   const Pointwise* pointwise() const override { return &pw_; }
+  TeamUse team_forward() const override { return TeamUse::local; }
+  TeamUse team_backward() const override { return TeamUse::local; }
+  // Each thread of a team its own samples [b, e).
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override {
     w.out.resize(out_size * p.n + kSlack);
-    k_.relu_fwd(in, w.out.data(), out_size * p.n);
+    const auto [b, e] = my_samples(p);
+    k_.relu_fwd(in + out_size * b, w.out.data() + out_size * b, out_size * (e - b));
     w.out_ptr = w.out.data();
   }
   // The output's sign is the input's: the mask needs no copy of the input.
@@ -55,7 +59,8 @@ class ReluOp final : public Op<float> {
                 OpBuffers<float>& w, float*, DinTarget<float>) const override {
     if (!grad_in) return;
     w.din.resize(in_size * p.n);
-    k_.relu_bwd(w.out.data(), dout, w.din.data(), in_size * p.n);
+    const size_t b = in_size * my_samples(p).first, m = in_size * my_samples(p).second - b;
+    k_.relu_bwd(w.out.data() + b, dout + b, w.din.data() + b, m);
     w.din_ptr = w.din.data();
     w.din_plane = 0;
   }

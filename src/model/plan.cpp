@@ -6,11 +6,45 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/team.h"
 #include "kernels/kernels.h"
 
 namespace handgrad {
 
 namespace {
+
+// Runs one op's pass in a team (op.h's TeamUse), keeping track of whether
+// the members are in step, so that back-to-back barriers are not doubled.
+class TeamCursor {
+ public:
+  explicit TeamCursor(const Team& t) : t_(t) {}
+  template <class T, class F>
+  void run(TeamUse use, const Pass<T>& p, F&& pass) {
+    if (use != TeamUse::local) sync();
+    if (use == TeamUse::none) {
+      if (t_.lead()) {
+        Pass<T> alone = p;
+        alone.team = nullptr;
+        pass(alone);
+      }
+      wrote();  // the lead did: everyone waits for it
+      sync();
+      return;
+    }
+    pass(p);
+    synced_ = false;
+  }
+  void sync() {
+    if (!synced_) t_.sync();
+    synced_ = true;
+  }
+  // This member wrote its share of something the others may read.
+  void wrote() { synced_ = false; }
+
+ private:
+  const Team& t_;
+  bool synced_ = true;
+};
 
 // A layer's own forward and backward: for layers without a fast lowering,
 // on the reference path, and for every double-precision network.
@@ -136,6 +170,7 @@ Pass<T> Plan<T>::pass(size_t i, const T* params, T* buffers, const RunInfo& run,
   p.seed = layer_key(run.seed, static_cast<uint64_t>(op.layer));
   p.first_sample = run.first_sample;
   p.n = n;
+  p.team = run.team;
   return p;
 }
 
@@ -151,9 +186,64 @@ const T* Plan<T>::network_input(const T* x, int n, Workspace<T>& ws) const {
   return ws.input.data();
 }
 
+// The network's input step over this member's samples.
+template <class T>
+const T* Plan<T>::team_input(const T* x, int n, const Team& team, Workspace<T>& ws) const {
+  const InputNorm& norm = net_.input_norm();
+  if (norm.empty()) return x;
+  const size_t per = numel(net_.input_dims());
+  ws.input.resize(static_cast<size_t>(n) * per + kSlack);
+  const auto [b, e] = team.share(n);
+  std::copy(x + b * per, x + e * per, ws.input.data() + b * per);
+  norm.apply(ws.input.data() + b * per, static_cast<size_t>(e - b));
+  return ws.input.data();
+}
+
+template <class T>
+const T* Plan<T>::team_forward(const T* params, T* buffers, const T* x, int n, const RunInfo& run,
+                               Workspace<T>& ws) const {
+  TeamCursor cur(*run.team);
+  const T* in = team_input(x, n, *run.team, ws);
+  cur.wrote();
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const Op<T>& op = *ops_[i];
+    cur.run(op.team_forward(), pass(i, params, buffers, run, n, ws),
+            [&](const Pass<T>& p) { op.forward(p, in, ws.ops[i]); });
+    in = ws.ops[i].out_ptr;
+  }
+  return in;
+}
+
+// As backward(), but no op's din_ptr is reset first: a member could reset it
+// after another has set it. A team op sets it whenever it is read.
+template <class T>
+void Plan<T>::team_backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
+                            const RunInfo& run, Workspace<T>& ws, T* grads) const {
+  TeamCursor cur(*run.team);
+  const T* x0 = net_.input_norm().empty() ? x : ws.input.data();
+  const T* dout = dlogits;
+  size_t dplane = 0;
+  for (size_t i = ops_.size(); i-- > 0;) {
+    const Op<T>& op = *ops_[i];
+    OpBuffers<T>& w = ws.ops[i];
+    const T* in = i == 0 ? x0 : ws.ops[i - 1].out_ptr.get();
+    DinTarget<T> into;
+    if (planes_in_[i]) into = ops_[i - 1]->dout_target(ws.ops[i - 1], n);
+    cur.run(op.team_backward(), pass(i, params, buffers, run, n, ws), [&](const Pass<T>& p) {
+      op.backward(p, in, dout, dplane, w, grads + op.param_off, into);
+    });
+    if (!op.alias()) {
+      dout = w.din_ptr;
+      dplane = w.din_plane;
+    }
+  }
+  cur.sync();  // every member's gradients are in
+}
+
 template <class T>
 const T* Plan<T>::forward(const T* params, T* buffers, const T* x, int n, const RunInfo& run,
                           Workspace<T>& ws, Times* t) const {
+  if (run.team) return team_forward(params, buffers, x, n, run, ws);
   ws.ops.resize(ops_.size());
   const T* in = network_input(x, n, ws);
   for (size_t i = 0; i < ops_.size(); ++i) {
@@ -168,6 +258,7 @@ const T* Plan<T>::forward(const T* params, T* buffers, const T* x, int n, const 
 template <class T>
 void Plan<T>::backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
                        const RunInfo& run, Workspace<T>& ws, T* grads, T* dinput, Times* t) const {
+  if (run.team) return team_backward(params, buffers, x, dlogits, n, run, ws, grads);
   const T* x0 = net_.input_norm().empty() ? x : ws.input.data();
   const T* dout = dlogits;
   size_t dplane = 0;
@@ -175,7 +266,7 @@ void Plan<T>::backward(const T* params, T* buffers, const T* x, const T* dlogits
     const double t0 = t ? now() : 0.0;
     const Op<T>& op = *ops_[i];
     OpBuffers<T>& w = ws.ops[i];
-    const T* in = i == 0 ? x0 : ws.ops[i - 1].out_ptr;
+    const T* in = i == 0 ? x0 : ws.ops[i - 1].out_ptr.get();
     DinTarget<T> into;
     if (planes_in_[i]) into = ops_[i - 1]->dout_target(ws.ops[i - 1], n);
     w.din_ptr = nullptr;
@@ -200,8 +291,15 @@ double Plan<T>::loss_and_grad(const T* params, T* buffers, const T* x, const int
                               Workspace<T>& ws, T* grads, T* dinput, Times* t) const {
   const T* logits = forward(params, buffers, x, n, run, ws, t);
   const int k = net_.num_classes();
-  ws.dlogits.resize(static_cast<size_t>(n) * k);
-  const double sum = loss(logits, labels, n, k, ws.dlogits.data(), batch_total);
+  double sum = 0.0;
+  // In a team the lead alone computes the loss, between two barriers.
+  const Team& team = run.team ? *run.team : solo_team();
+  team.sync();
+  if (team.lead()) {
+    ws.dlogits.resize(static_cast<size_t>(n) * k);
+    sum = loss(logits, labels, n, k, ws.dlogits.data(), batch_total);
+  }
+  team.sync();
   backward(params, buffers, x, ws.dlogits.data(), n, run, ws, grads, dinput, t);
   return sum;
 }

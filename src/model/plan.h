@@ -40,6 +40,12 @@ class Plan {
                 Times* t = nullptr) const;
   // Forward, the loss (its batch mean over batch_total samples), backward.
   // Returns the summed loss of these n samples.
+  //
+  // With run.team, every member of the team calls it with the same
+  // arguments (one shared Workspace, sized by an earlier call with this n
+  // without a team, and one grads) and each computes its share of each op
+  // (core/team.h): the grads are bit-identical to one thread's. The lead
+  // (rank 0) computes the loss and gets the sum; dinput must be nullptr.
   double loss_and_grad(const T* params, T* buffers, const T* x, const int* labels, int n,
                        int batch_total, const LossDef& loss, const RunInfo& run, Workspace<T>& ws,
                        T* grads, T* dinput = nullptr, Times* t = nullptr) const;
@@ -51,6 +57,11 @@ class Plan {
  private:
   void fuse();
   void connect();
+  const T* team_forward(const T* params, T* buffers, const T* x, int n, const RunInfo& run,
+                        Workspace<T>& ws) const;
+  void team_backward(const T* params, T* buffers, const T* x, const T* dlogits, int n,
+                     const RunInfo& run, Workspace<T>& ws, T* grads) const;
+  const T* team_input(const T* x, int n, const Team& team, Workspace<T>& ws) const;
   Pass<T> pass(size_t i, const T* params, T* buffers, const RunInfo& run, int n,
                Workspace<T>& ws) const;
   const T* network_input(const T* x, int n, Workspace<T>& ws) const;

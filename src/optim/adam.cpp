@@ -41,14 +41,23 @@ Adam<T>::Adam(size_t num_params, const OptimizerOptions& o, bool decoupled, cons
     : Optimizer<T>(o), decoupled_(decoupled), m_(num_params), v_(num_params), k_(k) {}
 
 template <class T>
-void Adam<T>::step(T* params, const T* grads, double lr) {
-  const auto s = adam_scalars<T>(this->o_, decoupled_, lr, ++this->steps_);
+size_t Adam<T>::size() const {
+  return m_.size();
+}
+
+// Parameters [b, e); the bias corrections read the step count, which
+// begin_step() has advanced.
+template <class T>
+void Adam<T>::update(T* params, const T* grads, double lr, size_t b, size_t e) {
+  const auto s = adam_scalars<T>(this->o_, decoupled_, lr, this->steps_);
+  T* p = params + b;
+  const T* g = grads + b;
   if constexpr (std::is_same_v<T, float>) {
-    const FlushDenormals flush;  // both paths: flush_denormals.h
-    if (k_) return k_->adam(params, grads, m_.data(), v_.data(), m_.size(), s);
-    return kernels::adam_update(params, grads, m_.data(), v_.data(), m_.size(), s);
+    const FlushDenormals flush;  // both paths, on this thread: flush_denormals.h
+    if (k_) return k_->adam(p, g, m_.data() + b, v_.data() + b, e - b, s);
+    return kernels::adam_update(p, g, m_.data() + b, v_.data() + b, e - b, s);
   } else {
-    kernels::adam_update(params, grads, m_.data(), v_.data(), m_.size(), s);
+    kernels::adam_update(p, g, m_.data() + b, v_.data() + b, e - b, s);
   }
 }
 

@@ -15,9 +15,14 @@ RmsProp<T>::RmsProp(size_t num_params, const OptimizerOptions& o, const KernelTa
     : Optimizer<T>(o), sq_(num_params), buf_(o.momentum > 0 ? num_params : 0), k_(k) {}
 
 template <class T>
-void RmsProp<T>::step(T* params, const T* grads, double lr) {
+size_t RmsProp<T>::size() const {
+  return sq_.size();
+}
+
+// Parameters [b, e).
+template <class T>
+void RmsProp<T>::update(T* params, const T* grads, double lr, size_t b, size_t e) {
   const OptimizerOptions& o = this->o_;
-  ++this->steps_;
   kernels::RmspropScalars<T> s;
   s.alpha = static_cast<T>(o.alpha);
   s.one_minus_alpha = static_cast<T>(1 - o.alpha);
@@ -25,13 +30,15 @@ void RmsProp<T>::step(T* params, const T* grads, double lr) {
   s.weight_decay = static_cast<T>(o.weight_decay);
   s.momentum = static_cast<T>(o.momentum);
   s.neg_lr = static_cast<T>(-lr);
-  T* buf = buf_.size() > 0 ? buf_.data() : nullptr;
+  T* buf = buf_.size() > 0 ? buf_.data() + b : nullptr;
+  T* p = params + b;
+  const T* g = grads + b;
   if constexpr (std::is_same_v<T, float>) {
-    const FlushDenormals flush;  // both paths: flush_denormals.h
-    if (k_) return k_->rmsprop(params, grads, sq_.data(), buf, sq_.size(), s);
-    return kernels::rmsprop_update(params, grads, sq_.data(), buf, sq_.size(), s);
+    const FlushDenormals flush;  // both paths, on this thread: flush_denormals.h
+    if (k_) return k_->rmsprop(p, g, sq_.data() + b, buf, e - b, s);
+    return kernels::rmsprop_update(p, g, sq_.data() + b, buf, e - b, s);
   } else {
-    kernels::rmsprop_update(params, grads, sq_.data(), buf, sq_.size(), s);
+    kernels::rmsprop_update(p, g, sq_.data() + b, buf, e - b, s);
   }
 }
 

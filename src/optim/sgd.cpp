@@ -15,15 +15,23 @@ Sgd<T>::Sgd(size_t num_params, const OptimizerOptions& o, const KernelTable* k)
     : Optimizer<T>(o), v_(num_params), k_(k) {}
 
 template <class T>
-void Sgd<T>::step(T* params, const T* grads, double lr) {
+size_t Sgd<T>::size() const {
+  return v_.size();
+}
+
+// Parameters [b, e).
+template <class T>
+void Sgd<T>::update(T* params, const T* grads, double lr, size_t b, size_t e) {
   const OptimizerOptions& o = this->o_;
   const T a = static_cast<T>(lr), mu = static_cast<T>(o.momentum);
   const T wd = static_cast<T>(o.weight_decay);
-  ++this->steps_;
+  T* p = params + b;
+  const T* g = grads + b;
+  T* v = v_.data() + b;
   if constexpr (std::is_same_v<T, float>) {
-    if (k_) return k_->sgd(params, grads, v_.data(), v_.size(), a, mu, wd, o.nesterov);
+    if (k_) return k_->sgd(p, g, v, e - b, a, mu, wd, o.nesterov);
   }
-  kernels::sgd_update(params, grads, v_.data(), v_.size(), a, mu, wd, o.nesterov);
+  kernels::sgd_update(p, g, v, e - b, a, mu, wd, o.nesterov);
 }
 
 template <class T>

@@ -411,7 +411,7 @@ void Session::Impl::step_eval_and_save() {
                                   : runner->loss_and_grad(xb.data(), yb.data(), n);
   if (!std::isfinite(loss)) diverged("the loss is " + non_finite(loss), step + 1);
   if (o.clip_grad_norm > 0) clip_grad_norm(runner->grads(), net->num_params(), o.clip_grad_norm);
-  opt->step(net->params(), runner->grads(), lr_at->at(step));
+  runner->step_optimizer(*opt, lr_at->at(step));
   bookkeep(loss, n, std::chrono::duration<double>(Clock::now() - t0).count());
   const bool epoch_end = in_epoch == spe;
   if (epoch_end) {

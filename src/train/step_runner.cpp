@@ -6,11 +6,14 @@
 #include "handgrad/train/step_runner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "handgrad/model/flops.h"
+#include "core/team.h"
 #include "kernels/kernels.h"
 #include "model/plan.h"
+#include "train/team_choice.h"
 #include "train/thread_pool.h"
 
 namespace handgrad {
@@ -38,6 +41,16 @@ struct StepRunner::Impl {
   double step_flops_per_sample;
   uint64_t key = 0;  // the step's randomness key
 
+  // A step of one slice may run on a team of two threads (core/team.h):
+  // a convolution's weight gradient is summed in two halves of the batch
+  // (layers/conv.cpp), one per member.
+  static constexpr int kTeam = 2;
+  SpinBarrier barrier;
+  TeamChoice choice;
+  bool team_capable = false;  // some op of the plan takes part in a team
+  int sized_n = -1;           // ws[0] was sized by a one-thread step of sized_n samples
+  bool last_team = false;     // the last loss_and_grad ran on the team
+
   Impl(Network<float>& n, int threads, bool adapt_)
       : net(n),
         plan(n, PlanOptions{.kernels = fast_kernels()}),
@@ -50,10 +63,17 @@ struct StepRunner::Impl {
         step_flops_per_sample([&n] {
           const auto [fwd, bwd] = flops_per_sample(n);
           return fwd + bwd;
-        }()) {
+        }()),
+        barrier(kTeam) {
     grads.resize(n.num_params());
     for (int t = 1; t < threads; ++t) tgrads[t].resize(n.num_params());
+    for (const auto& op : plan.ops()) {
+      team_capable = team_capable || op->team_forward() != TeamUse::none ||
+                     op->team_backward() != TeamUse::none;
+    }
   }
+
+  double team_step(const float* x, const int* labels, int n);
 
   // The slice [begin, end) of n samples that thread t of `used` owns.
   static void slice(int n, int used, int t, int& begin, int& end) {
@@ -78,9 +98,39 @@ int StepRunner::slices_for(int n, int workers) const {
   return used;
 }
 
+// Every thread runs the plan as a member of one team on the whole batch;
+// the gradient is zeroed in shares first (every op adds to it only after
+// the barrier before the loss).
+double StepRunner::Impl::team_step(const float* x, const int* labels, int n) {
+  const int T = kTeam;
+  float* g = grads.data();
+  double sum = 0.0;
+  barrier.reset();
+  auto job = [&](int r) {
+    const Team team(r, T, &barrier);
+    try {
+      const auto [p0, p1] = team.share(net.num_params());
+      if (p1 > p0) std::memset(g + p0, 0, sizeof(float) * (p1 - p0));
+      const RunInfo run{Mode::train, key, 0, &team};
+      const double l = plan.loss_and_grad(net.params(), net.buffers(), x, labels, n, n, *loss,
+                                          run, ws[0], g);
+      if (team.lead()) sum = l;
+    } catch (const TeamAborted&) {
+      // Another member failed: the pool reports its exception.
+    } catch (...) {
+      barrier.abort();
+      throw;
+    }
+  };
+  pool.run(T, job);
+  return sum / n;
+}
+
 void StepRunner::slice_grads(const float* x, const int* labels, int n, int used, int first,
                              int count, float* const* out, double* losses) {
   Impl& m = *impl_;
+  m.sized_n = -1;
+  m.last_team = false;
   if (count <= 0) return;
   const size_t in = numel(m.net.input_dims());
   const size_t P = m.net.num_params();
@@ -114,6 +164,7 @@ void StepRunner::add_grads(float* y, const float* x, size_t m) const {
 double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
   const int used = slices_for(n, m.pool.size());
+  if (used == 1 && m.pool.size() > 1 && m.team_capable) return one_slice_step(x, labels, n);
   const size_t P = m.net.num_params();
   m.outs[0] = m.grads.data();
   for (int t = 1; t < m.pool.size(); ++t) m.outs[t] = m.tgrads[t].data();
@@ -123,6 +174,50 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   double loss = 0.0;
   for (int t = 0; t < used; ++t) loss += m.losses[t];
   return loss / n;
+}
+
+// A batch of one slice: on a team of every thread or on this one, as the
+// choice says; the first step at a batch size runs alone and sizes the
+// workspace, which a team only reads the sizes of.
+double StepRunner::one_slice_step(const float* x, const int* labels, int n) {
+  Impl& m = *impl_;
+  const bool team = m.choice.next(n) && m.sized_n == n;
+  m.last_team = team;
+  const auto t0 = std::chrono::steady_clock::now();
+  double loss;
+  if (team) {
+    loss = m.team_step(x, labels, n);
+  } else {
+    float* g = m.grads.data();
+    double sum = 0.0;
+    slice_grads(x, labels, n, 1, 0, 1, &g, &sum);
+    m.sized_n = n;
+    loss = sum / n;
+  }
+  m.choice.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return loss;
+}
+
+void StepRunner::step_optimizer(Optimizer<float>& opt, double lr) {
+  Impl& m = *impl_;
+  if (!m.last_team) return opt.step(m.net.params(), m.grads.data(), lr);
+  opt.begin_step();
+  const int T = Impl::kTeam;
+  const size_t P = opt.size();
+  auto job = [&](int r) {
+    // Shares in whole cache lines (16 floats), in rank order.
+    const size_t b = r == 0 ? 0 : P * r / T / 16 * 16, e = r + 1 == T ? P : P * (r + 1) / T / 16 * 16;
+    if (e > b) opt.update(m.net.params(), m.grads.data(), lr, b, e);
+  };
+  m.pool.run(T, job);
+}
+
+void StepRunner::set_team(TeamMode mode) {
+  impl_->choice.set_mode(mode);
+}
+bool StepRunner::team_chosen() const {
+  const Impl& m = *impl_;
+  return m.team_capable && m.pool.size() > 1 && m.choice.chose_team();
 }
 
 void StepRunner::set_step_key(uint64_t key) {
@@ -148,6 +243,7 @@ float* StepRunner::grads() {
 
 void StepRunner::predict(const float* x, int n, float* logits) {
   Impl& m = *impl_;
+  m.sized_n = -1;
   const int used = std::min(m.pool.size(), std::max(n, 1));
   const size_t in = numel(m.net.input_dims());
   const size_t k = static_cast<size_t>(m.net.num_classes());

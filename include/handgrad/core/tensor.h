@@ -51,6 +51,9 @@ class Buffer {
 
   // New elements are zero; existing ones are kept.
   void resize(size_t n) {
+    // Writes nothing when the size is unchanged: a team's members all
+    // "resize" the buffers sized by an earlier step (core/team.h).
+    if (n == size_) return;
     if (n > cap_) {
       size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
       T* p = static_cast<T*>(std::aligned_alloc(64, bytes));

@@ -54,6 +54,8 @@ struct TensorDef {
 };
 
 // What one forward or backward call of a layer sees besides its data.
+class Team;
+
 template <class T>
 struct Pass {
   const T* params = nullptr;   // this layer's trainable tensors, back to back in tensors() order
@@ -66,6 +68,10 @@ struct Pass {
   uint64_t seed = 0;
   long first_sample = 0;  // index in the whole batch of the first of these n samples
   int n = 0;              // samples in this call
+  // A team pass (src/core/team.h): every member runs this op on the same
+  // Pass, each computing its share; nullptr: this thread alone. Only fast
+  // ops that say so (Op::team_forward/backward) are run by a team.
+  const Team* team = nullptr;
 };
 
 // One argument of a layer token, e.g. conv's stride.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "handgrad/core/relaxed.h"
 #include "handgrad/core/tensor.h"
 
 namespace handgrad {
@@ -26,9 +27,11 @@ struct OpBuffers {
   Buffer<T> scratch[4];        // what each op keeps besides (padded copies, wide planes)
   Buffer<int> idx;             // max-pool winners
   Buffer<T> saved;             // the layer's Pass::saved (masks, batch statistics)
-  const T* out_ptr = nullptr;  // the output (may alias the input)
-  const T* din_ptr = nullptr;  // dL/d(input): planes din_plane apart (0 = dense)
-  size_t din_plane = 0;
+  Buffer<T> halves;            // a weight gradient's sums over each half of the batch (conv)
+  // Set by the op as it runs (by every member of a team, to the same value).
+  Relaxed<const T*> out_ptr = nullptr;  // the output (may alias the input)
+  Relaxed<const T*> din_ptr = nullptr;  // dL/d(input): planes din_plane apart (0 = dense)
+  Relaxed<size_t> din_plane = 0;
 };
 
 template <class T>

@@ -36,10 +36,14 @@ struct ParamInfo {
 // (step_key(run seed, step), core/rng.h) and the index of the first of these
 // samples in the whole batch. The plan hands each layer its own key,
 // layer_key(seed, layer index).
+class Team;
 struct RunInfo {
   Mode mode = Mode::train;
   uint64_t seed = 0;
   long first_sample = 0;
+  // The threads running this pass together (src/core/team.h); nullptr: the
+  // calling thread alone.
+  const Team* team = nullptr;
 };
 
 template <class T>

@@ -20,7 +20,8 @@ class Adam final : public Optimizer<T> {
   Adam(size_t num_params, const OptimizerOptions& o, bool decoupled,
        const KernelTable* k = fast_kernels());
   using Optimizer<T>::step;
-  void step(T* params, const T* grads, double lr) override;
+  void update(T* params, const T* grads, double lr, size_t begin, size_t end) override;
+  size_t size() const override;
   // "exp_avg", "exp_avg_sq".
   std::vector<typename Optimizer<T>::State> state() override;
 

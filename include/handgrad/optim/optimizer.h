@@ -48,9 +48,20 @@ class Optimizer {
 
   virtual ~Optimizer() = default;
   // One update of the n parameters with learning rate lr (a schedule's rate).
-  virtual void step(T* params, const T* grads, double lr) = 0;
+  void step(T* params, const T* grads, double lr) {
+    begin_step();
+    update(params, grads, lr, 0, size());
+  }
   // One update with the options' lr.
   void step(T* params, const T* grads) { step(params, grads, o_.lr); }
+  // The same update in parts, for threads that each update a range of the
+  // parameters (StepRunner::step_optimizer): begin_step() once, then
+  // update() over ranges that cover [0, size()) once each. Every rule is
+  // elementwise, so the parts give the bits of step().
+  void begin_step() { ++steps_; }
+  virtual void update(T* params, const T* grads, double lr, size_t begin, size_t end) = 0;
+  // The number of parameters it updates.
+  virtual size_t size() const = 0;
 
   const OptimizerOptions& options() const { return o_; }
   // The state tensors in use (rmsprop's momentum_buffer only with momentum).

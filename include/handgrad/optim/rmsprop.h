@@ -16,7 +16,8 @@ class RmsProp final : public Optimizer<T> {
  public:
   RmsProp(size_t num_params, const OptimizerOptions& o, const KernelTable* k = fast_kernels());
   using Optimizer<T>::step;
-  void step(T* params, const T* grads, double lr) override;
+  void update(T* params, const T* grads, double lr, size_t begin, size_t end) override;
+  size_t size() const override;
   // "square_avg", and "momentum_buffer" when momentum > 0 (as torch).
   std::vector<typename Optimizer<T>::State> state() override;
 

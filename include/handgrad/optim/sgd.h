@@ -17,7 +17,8 @@ class Sgd final : public Optimizer<T> {
   // k: the kernels to step with (the float path; nullptr: the plain loop).
   Sgd(size_t num_params, const OptimizerOptions& o, const KernelTable* k = fast_kernels());
   using Optimizer<T>::step;
-  void step(T* params, const T* grads, double lr) override;
+  void update(T* params, const T* grads, double lr, size_t begin, size_t end) override;
+  size_t size() const override;
   // "momentum_buffer", always (also at momentum 0: the checkpoint format).
   std::vector<typename Optimizer<T>::State> state() override;
   bool keeps_step() const override { return false; }

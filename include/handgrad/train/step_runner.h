@@ -15,8 +15,16 @@
 
 #include "handgrad/layers/loss.h"
 #include "handgrad/model/network.h"
+#include "handgrad/optim/optimizer.h"
 
 namespace handgrad {
+
+// How a step of one slice uses the threads (set_team below).
+enum class TeamMode {
+  automatic,  // a team or one thread, whichever the clock says is faster
+  on,         // always a team (tests; bench --team on)
+  off,        // always one thread
+};
 
 class StepRunner {
  public:
@@ -72,11 +80,28 @@ class StepRunner {
   void predict(const float* x, int n, float* logits);
 
   int threads() const;
+
+  // A batch too small to split into slices (slices_for == 1) runs, with
+  // more than one thread, on a team of two: both threads share each op of
+  // the one slice (core/team.h), bit-identical to one thread (a
+  // convolution's weight gradient is summed in two halves of the batch on
+  // one thread too, layers/conv.cpp). Whether a team or one
+  // thread is faster is measured while training (train/team_choice.h);
+  // set_team(on / off) overrides that.
+  void set_team(TeamMode mode);
+  // Steps of one slice currently run as a team.
+  bool team_chosen() const;
+  // opt.step(params, grads(), lr), on the team when the last step ran on
+  // one: each thread updates the parameters whose gradient rows it is
+  // likeliest to have computed, so they stay in its cache (same bits).
+  void step_optimizer(Optimizer<float>& opt, double lr);
   // The kernels its plan runs on (nullptr: the reference path); the
   // optimizer steps with the same.
   const KernelTable* kernels() const;
 
  private:
+  double one_slice_step(const float* x, const int* labels, int n);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -19,25 +19,52 @@ void TeamChoice::set_mode(TeamMode m) {
 
 bool TeamChoice::next(int n) {
   if (mode_ != TeamMode::automatic) return current_ = mode_ == TeamMode::on;
-  if (n != n_ || step_ >= kReprobe) {
+  if (n != n_) {
     n_ = n;
-    step_ = 0;
+    interval_ = kReprobe;
+    since_ = 0;
+  }
+  if (since_ >= interval_) since_ = 0;
+  if (since_ == 0) {
     solo_.clear();
     team_.clear();
   }
-  current_ = probing() ? (step_ / kBlock) % 2 == 0 : chose_;
-  ++step_;
+  ++since_;
+  current_ = probing() ? ((since_ - 1) / kBlock) % 2 == 0 : chose_;
   return current_;
 }
 
 void TeamChoice::record(double seconds) {
-  if (mode_ != TeamMode::automatic || step_ > kBlock * kBlocks) return;
-  (current_ ? team_ : solo_).push_back(seconds);
-  if (step_ == kBlock * kBlocks) decide();
+  if (mode_ != TeamMode::automatic) return;
+  if (probing()) {
+    (current_ ? team_ : solo_).push_back(seconds);
+    if (since_ == kProbe) decide();
+  } else if (current_) {
+    watch(seconds);
+  }
 }
 
 void TeamChoice::decide() {
-  chose_ = !team_.empty() && !solo_.empty() && median(team_) < median(solo_);
+  solo_median_ = median(solo_);
+  chose_ = median(team_) < solo_median_;
+  recent_.clear();
+  if (chose_) {
+    interval_ = kReprobe;
+  } else {
+    choose_one_thread();
+  }
+}
+
+void TeamChoice::watch(double seconds) {
+  recent_.push_back(seconds);
+  if (recent_.size() < static_cast<size_t>(kBlock)) return;
+  if (median(recent_) > kSlower * solo_median_) choose_one_thread();
+  recent_.clear();
+}
+
+void TeamChoice::choose_one_thread() {
+  chose_ = false;
+  interval_ = std::min(2 * interval_, kMaxInterval);
 }
 
 }  // namespace handgrad

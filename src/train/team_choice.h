@@ -1,10 +1,17 @@
 #pragma once
 // Whether a training step that the batch gives one slice (step_runner.h)
-// runs on a team of all the runner's threads (core/team.h) or on one. A
-// team step is bit-identical to a one-thread step, so the choice can follow
-// the clock without changing a result: at each new batch size the steps
-// alternate between the two in blocks, the faster median wins, and every
-// kReprobe steps it looks again (the load on a machine changes).
+// runs on a team of two threads (core/team.h) or on one. A team step is
+// bit-identical to a one-thread step, so the choice can follow the clock
+// without changing a result:
+//  - a probe: at each new batch size the steps alternate between the two
+//    in blocks, and the faster median wins;
+//  - a watch: while the team runs, its last block of steps is compared with
+//    the probe's one-thread median, and a team grown slower (on a loaded
+//    machine a barrier waits for a descheduled thread: ten times slower is
+//    common) falls back to one thread at once;
+//  - probes again every kReprobe steps, twice as far apart after each
+//    probe or watch that chose one thread (up to kMaxInterval), so a busy
+//    machine pays little for looking.
 // Code: src/train/team_choice.cpp.
 #include <vector>
 
@@ -14,9 +21,11 @@ namespace handgrad {
 
 class TeamChoice {
  public:
-  static constexpr int kBlock = 8;        // steps per probe block
-  static constexpr int kBlocks = 6;       // probe blocks, team and one thread alternating
-  static constexpr long kReprobe = 4096;  // steps between probes
+  static constexpr int kBlock = 8;            // steps per probe block and per watch
+  static constexpr int kBlocks = 6;           // probe blocks, team and one thread alternating
+  static constexpr long kReprobe = 4096;      // steps from a probe to the next
+  static constexpr long kMaxInterval = 65536;
+  static constexpr double kSlower = 1.25;     // the watch's limit: team median / one-thread median
 
   explicit TeamChoice(TeamMode m = TeamMode::automatic) : mode_(m) {}
   void set_mode(TeamMode m);
@@ -25,18 +34,24 @@ class TeamChoice {
   bool next(int n);
   // The step next() was asked for took `seconds`.
   void record(double seconds);
-  // What the last probe chose (automatic), or the mode.
+  // What the last probe or watch chose (automatic), or the mode.
   bool chose_team() const { return chose_; }
+  long interval() const { return interval_; }
 
  private:
-  bool probing() const { return step_ < kBlock * kBlocks; }
+  static constexpr long kProbe = kBlock * kBlocks;
+  bool probing() const { return since_ <= kProbe; }
   void decide();
+  void watch(double seconds);
+  void choose_one_thread();
 
   TeamMode mode_;
   int n_ = -1;
-  long step_ = 0;  // steps since the probe began
+  long since_ = 0;  // steps since the probe began (next() counts them)
+  long interval_ = kReprobe;
   bool current_ = false, chose_ = false;
-  std::vector<double> solo_, team_;
+  double solo_median_ = 0;
+  std::vector<double> solo_, team_, recent_;
 };
 
 }  // namespace handgrad

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/data/csv.h"
 #include "handgrad/core/error.h"
+#include "handgrad/data/csv.h"
 #include "handgrad/data/generators.h"
 #include "int_flags.h"
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "command.h"
-#include "handgrad/model/presets.h"
 #include "handgrad/core/error.h"
-#include "handgrad/model/network.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/model/network.h"
+#include "handgrad/model/presets.h"
 #include "int_flags.h"
 
 namespace handgrad::cli {

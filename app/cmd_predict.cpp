@@ -6,9 +6,9 @@
 
 #include "command.h"
 #include "handgrad/core/error.h"
-#include "handgrad/pictures/image.h"
 #include "handgrad/layers/loss.h"
 #include "handgrad/model/model_file.h"
+#include "handgrad/pictures/image.h"
 #include "handgrad/train/step_runner.h"
 
 namespace handgrad::cli {

@@ -85,8 +85,8 @@ void load_params(const SafeTensors& st, Network<float>& net, const std::string& 
   });
 }
 
-InputNorm input_norm_from_metadata(const std::map<std::string, std::string>& meta,
-                                   size_t features, const std::string& where) {
+InputNorm input_norm_from_metadata(const std::map<std::string, std::string>& meta, size_t features,
+                                   const std::string& where) {
   const auto it = meta.find("standardize");
   if (it == meta.end() || it->second.empty()) return {};
   InputNorm n = InputNorm::from_json(it->second, where);

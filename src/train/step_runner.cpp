@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "handgrad/model/flops.h"
 #include "core/team.h"
+#include "handgrad/model/flops.h"
 #include "kernels/kernels.h"
 #include "model/plan.h"
 #include "train/team_choice.h"
@@ -112,8 +112,8 @@ double StepRunner::Impl::team_step(const float* x, const int* labels, int n) {
       const auto [p0, p1] = team.share(net.num_params());
       if (p1 > p0) std::memset(g + p0, 0, sizeof(float) * (p1 - p0));
       const RunInfo run{Mode::train, key, 0, &team};
-      const double l = plan.loss_and_grad(net.params(), net.buffers(), x, labels, n, n, *loss,
-                                          run, ws[0], g);
+      const double l =
+          plan.loss_and_grad(net.params(), net.buffers(), x, labels, n, n, *loss, run, ws[0], g);
       if (team.lead()) sum = l;
     } catch (const TeamAborted&) {
       // Another member failed: the pool reports its exception.
@@ -146,8 +146,7 @@ void StepRunner::slice_grads(const float* x, const int* labels, int n, int used,
     if (e > b) {
       const RunInfo run{Mode::train, m.key, b};
       losses[i] = m.plan.loss_and_grad(m.net.params(), m.net.buffers(), x + b * in, labels + b,
-                                       e - b, n, *m.loss, run,
-                                       m.ws[static_cast<size_t>(i)], g);
+                                       e - b, n, *m.loss, run, m.ws[static_cast<size_t>(i)], g);
     }
   };
   m.pool.run(count, job);
@@ -206,7 +205,8 @@ void StepRunner::step_optimizer(Optimizer<float>& opt, double lr) {
   const size_t P = opt.size();
   auto job = [&](int r) {
     // Shares in whole cache lines (16 floats), in rank order.
-    const size_t b = r == 0 ? 0 : P * r / T / 16 * 16, e = r + 1 == T ? P : P * (r + 1) / T / 16 * 16;
+    const size_t b = r == 0 ? 0 : P * r / T / 16 * 16,
+                 e = r + 1 == T ? P : P * (r + 1) / T / 16 * 16;
     if (e > b) opt.update(m.net.params(), m.grads.data(), lr, b, e);
   };
   m.pool.run(T, job);

@@ -21,11 +21,11 @@ namespace handgrad {
 
 class TeamChoice {
  public:
-  static constexpr int kBlock = 8;            // steps per probe block and per watch
-  static constexpr int kBlocks = 6;           // probe blocks, team and one thread alternating
-  static constexpr long kReprobe = 4096;      // steps from a probe to the next
+  static constexpr int kBlock = 8;        // steps per probe block and per watch
+  static constexpr int kBlocks = 6;       // probe blocks, team and one thread alternating
+  static constexpr long kReprobe = 4096;  // steps from a probe to the next
   static constexpr long kMaxInterval = 65536;
-  static constexpr double kSlower = 1.25;     // the watch's limit: team median / one-thread median
+  static constexpr double kSlower = 1.25;  // the watch's limit: team median / one-thread median
 
   explicit TeamChoice(TeamMode m = TeamMode::automatic) : mode_(m) {}
   void set_mode(TeamMode m);

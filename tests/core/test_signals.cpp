@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "support/test_util.h"
 #include "handgrad/core/signals.h"
+#include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 

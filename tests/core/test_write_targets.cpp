@@ -14,9 +14,9 @@
 #include <functional>
 #include <string>
 
-#include "support/test_util.h"
 #include "handgrad/core/error.h"
 #include "handgrad/core/files.h"
+#include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 

@@ -8,10 +8,10 @@
 #include <filesystem>
 
 #include "handgrad/core/error.h"
-#include "handgrad/data/fetch.h"
-#include "handgrad/data/idx.h"
 #include "handgrad/core/files.h"
 #include "handgrad/core/sha256.h"
+#include "handgrad/data/fetch.h"
+#include "handgrad/data/idx.h"
 #include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)

@@ -12,11 +12,11 @@
 #include <fstream>
 #include <string>
 
-#include "support/layer_cases.h"
-#include "support/test_util.h"
+#include "export/onnx_util.h"
 #include "handgrad/core/rng.h"
 #include "handgrad/export/onnx.h"
-#include "export/onnx_util.h"
+#include "support/layer_cases.h"
+#include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 

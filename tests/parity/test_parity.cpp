@@ -92,8 +92,7 @@ std::string write_moons_csv() {
   if (!torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)"
 #define REQUIRE_MNIST(root)              \
   const std::string root = mnist_root(); \
-  if (root.empty())                      \
-  GTEST_SKIP() << handgrad::test::kNoMnist
+  if (root.empty()) GTEST_SKIP() << handgrad::test::kNoMnist
 
 void expect_pass(const Outcome& r) {
   EXPECT_EQ(r.rc, 0) << r.output;

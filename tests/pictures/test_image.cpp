@@ -9,9 +9,9 @@
 #include <numeric>
 
 #include "handgrad/core/error.h"
+#include "handgrad/core/files.h"
 #include "handgrad/data/idx.h"
 #include "handgrad/pictures/image.h"
-#include "handgrad/core/files.h"
 #include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)

@@ -37,30 +37,49 @@ struct Batches {
   }
 };
 
-// Steps both runners through the same batches (the first call of each size
-// runs alone and sizes the team's workspace); every gradient bit must agree.
+// Two copies of one network with the same initial weights: `one` runs on
+// a thread, `team` on `threads` (a team of two) with the given choice.
+struct Twins {
+  Network<float> a, b;
+  StepRunner one, team;
+  Batches d;
+  Twins(const std::string& arch, const Dims& input, uint64_t seed, int threads = 2,
+        TeamMode mode = TeamMode::on)
+      : a(arch, input),
+        b(arch, input),
+        one(a, 1),
+        team(b, threads),
+        d{numel(input), a.num_classes(), {}, {}} {
+    a.init(seed);
+    b.init(seed);
+    team.set_team(mode);
+  }
+  // Batch `call` of n samples through both: the same loss and gradient bits.
+  ::testing::AssertionResult same_step(int n, int call) {
+    d.make(n, call);
+    one.set_step_key(step_key(5, static_cast<uint64_t>(call)));
+    team.set_step_key(step_key(5, static_cast<uint64_t>(call)));
+    const double l1 = one.loss_and_grad(d.x.data(), d.y.data(), n);
+    const double lt = team.loss_and_grad(d.x.data(), d.y.data(), n);
+    if (l1 != lt) return ::testing::AssertionFailure() << "loss " << l1 << " vs " << lt;
+    if (std::memcmp(one.grads(), team.grads(), sizeof(float) * a.num_params()) != 0) {
+      return ::testing::AssertionFailure() << "the gradients differ";
+    }
+    return ::testing::AssertionSuccess();
+  }
+};
+
+// The first call of each size runs alone and sizes the team's workspace.
 void expect_same_steps(const std::string& arch, const Dims& input, int threads,
                        const std::vector<int>& sizes, int calls_per_size) {
-  Network<float> a(arch, input), b(arch, input);
-  a.init(3);
-  b.init(3);
-  StepRunner one(a, 1), team(b, threads);
-  team.set_team(TeamMode::on);
-  Batches d{numel(input), a.num_classes(), {}, {}};
+  Twins t(arch, input, 3, threads);
   int call = 0;
   for (int n : sizes) {
     // A batch large enough to be cut into slices is not a team's (and
     // sums the slices in another order than one thread).
-    ASSERT_EQ(team.slices_for(n, threads), 1) << arch << " n " << n;
+    ASSERT_EQ(t.team.slices_for(n, threads), 1) << arch << " n " << n;
     for (int c = 0; c < calls_per_size; ++c, ++call) {
-      d.make(n, call);
-      one.set_step_key(step_key(5, static_cast<uint64_t>(call)));
-      team.set_step_key(step_key(5, static_cast<uint64_t>(call)));
-      const double l1 = one.loss_and_grad(d.x.data(), d.y.data(), n);
-      const double lt = team.loss_and_grad(d.x.data(), d.y.data(), n);
-      ASSERT_EQ(l1, lt) << arch << " n " << n << " call " << c;
-      ASSERT_EQ(0, std::memcmp(one.grads(), team.grads(), sizeof(float) * a.num_params()))
-          << arch << " on " << threads << " threads, n " << n << " call " << c;
+      ASSERT_TRUE(t.same_step(n, call)) << arch << " on " << threads << " threads, n " << n;
     }
   }
 }
@@ -83,20 +102,13 @@ TEST(Team, EveryLayerRowIsBitIdenticalToOneThread) {
 // the next step must size it again before a team runs.
 TEST(Team, PredictBetweenStepsKeepsStepsBitIdentical) {
   const Preset& p = find_preset("seed-cnn");
-  Network<float> a(p.arch, p.input), b(p.arch, p.input);
-  a.init(4);
-  b.init(4);
-  StepRunner one(a, 1), team(b, 2);
-  team.set_team(TeamMode::on);
-  Batches d{numel(p.input), 10, {}, {}};
+  Twins t(p.arch, p.input, 4);
+  Batches big{numel(p.input), 10, {}, {}};
   std::vector<float> logits(static_cast<size_t>(40) * 10);
   for (int call = 0; call < 6; ++call) {
-    d.make(40, call);
-    team.predict(d.x.data(), call % 2 ? 40 : 3, logits.data());
-    d.make(8, call);
-    const double l1 = one.loss_and_grad(d.x.data(), d.y.data(), 8);
-    ASSERT_EQ(l1, team.loss_and_grad(d.x.data(), d.y.data(), 8));
-    ASSERT_EQ(0, std::memcmp(one.grads(), team.grads(), sizeof(float) * a.num_params())) << call;
+    big.make(40, call);
+    t.team.predict(big.x.data(), call % 2 ? 40 : 3, logits.data());
+    ASSERT_TRUE(t.same_step(8, call)) << call;
   }
 }
 
@@ -104,17 +116,8 @@ TEST(Team, PredictBetweenStepsKeepsStepsBitIdentical) {
 // measures, then keep the faster; none of it may show in the results.
 TEST(Team, AutomaticChoiceNeverChangesAResult) {
   const Preset& p = find_preset("seed-mlp");
-  Network<float> a(p.arch, p.input), b(p.arch, p.input);
-  a.init(5);
-  b.init(5);
-  StepRunner one(a, 1), two(b, 2);
-  Batches d{numel(p.input), 10, {}, {}};
-  for (int call = 0; call < 80; ++call) {
-    d.make(8, call);
-    const double l1 = one.loss_and_grad(d.x.data(), d.y.data(), 8);
-    ASSERT_EQ(l1, two.loss_and_grad(d.x.data(), d.y.data(), 8));
-    ASSERT_EQ(0, std::memcmp(one.grads(), two.grads(), sizeof(float) * a.num_params())) << call;
-  }
+  Twins t(p.arch, p.input, 5, 2, TeamMode::automatic);
+  for (int call = 0; call < 80; ++call) ASSERT_TRUE(t.same_step(8, call)) << call;
 }
 
 // The optimizer step on the team (each thread its share of the
@@ -124,23 +127,17 @@ TEST(Team, OptimizerStepsAreBitIdenticalToOneThread) {
   const Preset& p = find_preset("seed-cnn");
   for (const char* kind : {"sgd", "adam", "adamw", "rmsprop"}) {
     SCOPED_TRACE(kind);
-    Network<float> a(p.arch, p.input), b(p.arch, p.input);
-    a.init(6);
-    b.init(6);
-    StepRunner one(a, 1), team(b, 2);
-    team.set_team(TeamMode::on);
+    Twins t(p.arch, p.input, 6);
     OptimizerOptions o = optimizer_defaults(kind);
     if (std::string(kind) == "rmsprop") o.momentum = 0.5;  // its second state tensor too
-    auto oa = make_optimizer<float>(a.num_params(), o, one.kernels());
-    auto ob = make_optimizer<float>(b.num_params(), o, team.kernels());
-    Batches d{numel(p.input), 10, {}, {}};
+    auto oa = make_optimizer<float>(t.a.num_params(), o, t.one.kernels());
+    auto ob = make_optimizer<float>(t.b.num_params(), o, t.team.kernels());
     for (int call = 0; call < 5; ++call) {
-      d.make(8, call);
-      one.loss_and_grad(d.x.data(), d.y.data(), 8);
-      team.loss_and_grad(d.x.data(), d.y.data(), 8);
-      one.step_optimizer(*oa, 0.01);
-      team.step_optimizer(*ob, 0.01);
-      ASSERT_EQ(0, std::memcmp(a.params(), b.params(), sizeof(float) * a.num_params())) << call;
+      ASSERT_TRUE(t.same_step(8, call));
+      t.one.step_optimizer(*oa, 0.01);
+      t.team.step_optimizer(*ob, 0.01);
+      ASSERT_EQ(0, std::memcmp(t.a.params(), t.b.params(), sizeof(float) * t.a.num_params()))
+          << call;
     }
   }
 }

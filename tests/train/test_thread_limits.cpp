@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "support/test_util.h"
 #include "handgrad/core/error.h"
 #include "handgrad/model/network.h"
 #include "handgrad/train/step_runner.h"
+#include "support/test_util.h"
 
 using namespace handgrad::test;  // the tests' helpers (support/test_util.h)
 

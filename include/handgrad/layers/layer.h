@@ -76,10 +76,10 @@ struct Pass {
 
 // One argument of a layer token, e.g. conv's stride.
 struct ArgDef {
-  std::string name = {};        // "stride"
-  bool integer = true;          // else any real number
+  std::string name = {};                      // "stride"
+  bool integer = true;                        // else any real number
   std::optional<double> dflt = std::nullopt;  // absent: required
-  double min = 1, max = 1 << 26;  // the range, inclusive unless said otherwise
+  double min = 1, max = 1 << 26;              // the range, inclusive unless said otherwise
   bool min_exclusive = false, max_exclusive = false;
   int same_as = -1;  // >= 0: the default is that argument's value (maxpool's stride = k)
   std::string help = {};
@@ -188,18 +188,19 @@ void init_weight_bias(T* params, size_t w_count, size_t b_count, int fan_in, int
 
 // Registers a layer kind: HANDGRAD_LAYER(conv, Conv, {...LayerDef fields but the makers...})
 // in src/layers/conv.cpp. CMake collects these lines into the table.
-#define HANDGRAD_LAYER(token, Class, ...)                                                  \
-  namespace handgrad::layer_defs {                                                         \
-  const LayerDef& token() {                                                                \
-    static const LayerDef d = [] {                                                         \
-      LayerDef def __VA_ARGS__;                                                            \
-      def.make_float = [](const std::vector<double>& a) -> std::unique_ptr<Layer<float>> { \
-        return std::make_unique<Class<float>>(token(), a);                                 \
-      };                                                                                   \
-      def.make_double = [](const std::vector<double>& a)                                   \
-          -> std::unique_ptr<Layer<double>> { return std::make_unique<Class<double>>(token(), a); }; \
-      return def;                                                                          \
-    }();                                                                                   \
-    return d;                                                                              \
-  }                                                                                        \
+#define HANDGRAD_LAYER(token, Class, ...)                                                    \
+  namespace handgrad::layer_defs {                                                           \
+  const LayerDef& token() {                                                                  \
+    static const LayerDef d = [] {                                                           \
+      LayerDef def __VA_ARGS__;                                                              \
+      def.make_float = [](const std::vector<double>& a) -> std::unique_ptr<Layer<float>> {   \
+        return std::make_unique<Class<float>>(token(), a);                                   \
+      };                                                                                     \
+      def.make_double = [](const std::vector<double>& a) -> std::unique_ptr<Layer<double>> { \
+        return std::make_unique<Class<double>>(token(), a);                                  \
+      };                                                                                     \
+      return def;                                                                            \
+    }();                                                                                     \
+    return d;                                                                                \
+  }                                                                                          \
   }

@@ -22,12 +22,12 @@ struct Planes {
 // One op of the plan (one layer, or a few fused).
 template <class T>
 struct OpBuffers {
-  Buffer<T> out;               // (n, out_dims), dense unless the plan hands planes on
-  Buffer<T> din;               // (n, in_dims) dL/d(input)
-  Buffer<T> scratch[4];        // what each op keeps besides (padded copies, wide planes)
-  Buffer<int> idx;             // max-pool winners
-  Buffer<T> saved;             // the layer's Pass::saved (masks, batch statistics)
-  Buffer<T> halves;            // a weight gradient's sums over each half of the batch (conv)
+  Buffer<T> out;         // (n, out_dims), dense unless the plan hands planes on
+  Buffer<T> din;         // (n, in_dims) dL/d(input)
+  Buffer<T> scratch[4];  // what each op keeps besides (padded copies, wide planes)
+  Buffer<int> idx;       // max-pool winners
+  Buffer<T> saved;       // the layer's Pass::saved (masks, batch statistics)
+  Buffer<T> halves;      // a weight gradient's sums over each half of the batch (conv)
   // Set by the op as it runs (by every member of a team, to the same value).
   Relaxed<const T*> out_ptr = nullptr;  // the output (may alias the input)
   Relaxed<const T*> din_ptr = nullptr;  // dL/d(input): planes din_plane apart (0 = dense)

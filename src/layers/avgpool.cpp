@@ -8,8 +8,8 @@
 // hands its gradient back in them, as the max-pool does.
 #include "handgrad/core/error.h"
 #include "kernels/isa_variants.h"
-#include "layers/op.h"
 #include "layers/pool_window.h"
+#include "layers/op.h"
 
 namespace handgrad {
 
@@ -189,13 +189,12 @@ std::unique_ptr<Op<T>> AvgPool<T>::lower(const KernelTable& k) const {
 }  // namespace handgrad
 
 // clang-format off: the token stays on this line (cmake/layer_table.cmake reads it)
-HANDGRAD_LAYER(
-    avgpool, AvgPool,
-    {.name = "avgpool",
-     .category = "pooling",
-     .summary = "mean over k x k windows",
-     .args = {{.name = "kernel", .help = "window size (kernel x kernel)"},
-              {.name = "stride", .same_as = 0, .help = "step between windows (default: kernel)"}},
-     .torch = "nn.AvgPool2d(kernel, stride=stride)",
-     .math = "docs/math.md#avgpool"})
+HANDGRAD_LAYER(avgpool, AvgPool,
+               {.name = "avgpool",
+                .category = "pooling",
+                .summary = "mean over k x k windows",
+                .args = {{.name = "kernel", .help = "window size (kernel x kernel)"},
+                         {.name = "stride", .same_as = 0, .help = "step between windows (default: kernel)"}},
+                .torch = "nn.AvgPool2d(kernel, stride=stride)",
+                .math = "docs/math.md#avgpool"})
 // clang-format on

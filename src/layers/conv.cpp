@@ -46,12 +46,12 @@ class Conv final : public Layer<T> {
   // Same padding on all four sides, floor division as ONNX's default.
   std::vector<OnnxNode> onnx(const OnnxCtx& ctx) const override {
     const int64_t k = K(), s = S(), p = P();
-    return {
-        {"Conv",
-         {ctx.input, ctx.params.at(0), ctx.params.at(1)},
-         {ctx.output},
-         {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {s, s}),
-          attr_ints("pads", {p, p, p, p}), attr_ints("dilations", {1, 1}), attr_int("group", 1)}}};
+    return {{"Conv",
+             {ctx.input, ctx.params.at(0), ctx.params.at(1)},
+             {ctx.output},
+             {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {s, s}),
+              attr_ints("pads", {p, p, p, p}), attr_ints("dilations", {1, 1}),
+              attr_int("group", 1)}}};
   }
   void forward(const Pass<T>& p, const T* in, T* out) const override;
   void backward(const Pass<T>& p, const T* in, const T* out, const T* dout, T* din,
@@ -173,8 +173,7 @@ class ConvOp final : public Op<float> {
   void use_strided_output() override { wide_out_ = true; }
   DinTarget<float> dout_target(OpBuffers<float>& w, int n) const override {
     w.scratch[2].resize(static_cast<size_t>(n) * g_.O * g_.dpad_plane + kSlack);
-    return {w.scratch[2].data() + g_.dpad_margin,
-            Planes{static_cast<size_t>(g_.dpad_plane), g_.Wp}};
+    return {w.scratch[2].data() + g_.dpad_margin, Planes{static_cast<size_t>(g_.dpad_plane), g_.Wp}};
   }
   // Without padding the wide dL/d(input) planes have the input's rows.
   std::optional<Planes> strided_din() const override {
@@ -196,7 +195,9 @@ class ConvOp final : public Op<float> {
   // An unpadded conv reads the previous op's output in place: planes are
   // contiguous and every op output has kSlack readable floats after it.
   bool direct_input() const { return g_.pad == 0 && !first_op; }
-  size_t x_stride() const { return direct_input() ? static_cast<size_t>(g_.C) * g_.in_plane : xs_; }
+  size_t x_stride() const {
+    return direct_input() ? static_cast<size_t>(g_.C) * g_.in_plane : xs_;
+  }
   // Each over samples [b, e) of the n in the buffers.
   const float* padded_input(const float* in, int n, int b, int e, OpBuffers<float>& w) const;
   void compact_output(int n, int b, int e, OpBuffers<float>& w) const;
@@ -211,7 +212,8 @@ class ConvOp final : public Op<float> {
   bool wide_out_ = false, strided_din_ = false;
 };
 
-const float* ConvOp::padded_input(const float* in, int n, int b, int e, OpBuffers<float>& w) const {
+const float* ConvOp::padded_input(const float* in, int n, int b, int e,
+                                  OpBuffers<float>& w) const {
   if (direct_input()) return in;
   Buffer<float>& xp = w.scratch[0];
   xp.resize(xs_ * n);
@@ -265,9 +267,8 @@ void ConvOp::place_dout(const float* dout, int n, int b, int e, OpBuffers<float>
   dpad.resize(static_cast<size_t>(n) * g_.O * g_.dpad_plane + kSlack);
   for (int pl = b * g_.O; pl < e * g_.O; ++pl) {
     for (int y = 0; y < g_.Ho; ++y) {
-      std::memcpy(
-          dpad.data() + static_cast<size_t>(pl) * g_.dpad_plane + g_.dpad_margin + y * g_.Wp,
-          dout + (static_cast<size_t>(pl) * g_.Ho + y) * g_.Wo, sizeof(float) * g_.Wo);
+      std::memcpy(dpad.data() + static_cast<size_t>(pl) * g_.dpad_plane + g_.dpad_margin + y * g_.Wp,
+                  dout + (static_cast<size_t>(pl) * g_.Ho + y) * g_.Wo, sizeof(float) * g_.Wo);
     }
   }
 }
@@ -350,14 +351,13 @@ std::unique_ptr<Op<T>> Conv<T>::lower(const KernelTable& k) const {
 
 }  // namespace handgrad
 
-HANDGRAD_LAYER(
-    conv, Conv,
-    {.name = "conv",
-     .category = "conv",
-     .summary = "2-D convolution (cross-correlation), per-channel bias",
-     .args = {{.name = "out_channels", .help = "output channels"},
-              {.name = "kernel", .help = "kernel size (kernel x kernel)"},
-              {.name = "stride", .dflt = 1, .help = "step between windows"},
-              {.name = "padding", .dflt = 0, .min = 0, .help = "zeros added on each side"}},
-     .torch = "nn.Conv2d(C, out_channels, kernel, stride=stride, padding=padding)",
-     .math = "docs/math.md#conv"})
+HANDGRAD_LAYER(conv, Conv,
+               {.name = "conv",
+                .category = "conv",
+                .summary = "2-D convolution (cross-correlation), per-channel bias",
+                .args = {{.name = "out_channels", .help = "output channels"},
+                         {.name = "kernel", .help = "kernel size (kernel x kernel)"},
+                         {.name = "stride", .dflt = 1, .help = "step between windows"},
+                         {.name = "padding", .dflt = 0, .min = 0, .help = "zeros added on each side"}},
+                .torch = "nn.Conv2d(C, out_channels, kernel, stride=stride, padding=padding)",
+                .math = "docs/math.md#conv"})

@@ -107,8 +107,7 @@ class LinearOp final : public Op<float> {
     w.out.resize(out_size * p.n + kSlack);
     const auto [b, e] = my_samples(p);
     k_.linear_fwd(e - b, O_, I_, in + static_cast<size_t>(b) * I_, p.params,
-                  p.params + static_cast<size_t>(O_) * I_,
-                  w.out.data() + static_cast<size_t>(b) * O_);
+                  p.params + static_cast<size_t>(O_) * I_, w.out.data() + static_cast<size_t>(b) * O_);
     w.out_ptr = w.out.data();
   }
   void backward(const Pass<float>& p, const float* in, const float* dout, size_t,

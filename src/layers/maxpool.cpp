@@ -7,8 +7,8 @@
 // (max commutes with ReLU) and reads a convolution's wide planes directly.
 #include "handgrad/core/error.h"
 #include "kernels/kernels.h"
-#include "layers/op.h"
 #include "layers/pool_window.h"
+#include "layers/op.h"
 
 namespace handgrad {
 
@@ -153,8 +153,8 @@ class MaxPoolOp final : public Op<float> {
     const size_t o = out_size * b;
     if (strided_in_) {
       k_.maxpool_bwd(d, dstride, w.out.data() + o, w.idx.data() + o, (e - b) * C_, H_,
-                     in_planes_.row, static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_, relu_,
-                     into.data + into.planes.plane * C_ * b);
+                     in_planes_.row, static_cast<int>(into.planes.plane), win_, s_, Ho_, Wo_,
+                     relu_, into.data + into.planes.plane * C_ * b);
       return;
     }
     w.din.resize(in_size * p.n);
@@ -203,12 +203,11 @@ std::unique_ptr<Op<T>> MaxPool<T>::lower(const KernelTable& k) const {
 
 }  // namespace handgrad
 
-HANDGRAD_LAYER(
-    maxpool, MaxPool,
-    {.name = "maxpool",
-     .category = "pooling",
-     .summary = "maximum over k x k windows",
-     .args = {{.name = "kernel", .help = "window size (kernel x kernel)"},
-              {.name = "stride", .same_as = 0, .help = "step between windows (default: kernel)"}},
-     .torch = "nn.MaxPool2d(kernel, stride=stride)",
-     .math = "docs/math.md#maxpool"})
+HANDGRAD_LAYER(maxpool, MaxPool,
+               {.name = "maxpool",
+                .category = "pooling",
+                .summary = "maximum over k x k windows",
+                .args = {{.name = "kernel", .help = "window size (kernel x kernel)"},
+                         {.name = "stride", .same_as = 0, .help = "step between windows (default: kernel)"}},
+                .torch = "nn.MaxPool2d(kernel, stride=stride)",
+                .math = "docs/math.md#maxpool"})

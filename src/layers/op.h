@@ -66,7 +66,7 @@ class Op {
  public:
   virtual ~Op() = default;
 
-  std::string name;         // "conv(4,5)", "relu+maxpool(2)"
+  std::string name;        // "conv(4,5)", "relu+maxpool(2)"
   int first = 0, last = 0;  // the network layers [first, last] it computes
   int layer = 0;            // the layer it was lowered from (fusion keeps it): its randomness key
   size_t in_size = 0, out_size = 0;  // floats per sample

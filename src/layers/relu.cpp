@@ -24,7 +24,8 @@ class ReLU final : public Layer<T> {
     for (size_t i = 0; i < m; ++i) out[i] = in[i] > T(0) ? in[i] : T(0);
   }
   // din = dout * 1[in > 0]  (the derivative at 0 is taken as 0, as PyTorch does)
-  void backward(const Pass<T>& p, const T* in, const T*, const T* dout, T* din, T*) const override {
+  void backward(const Pass<T>& p, const T* in, const T*, const T* dout, T* din,
+                T*) const override {
     if (!din) return;
     const size_t m = static_cast<size_t>(p.n) * numel(this->in_dims());
     for (size_t i = 0; i < m; ++i) din[i] = in[i] > T(0) ? dout[i] : T(0);
@@ -54,8 +55,8 @@ class ReluOp final : public Op<float> {
     w.out_ptr = w.out.data();
   }
   // The output's sign is the input's: the mask needs no copy of the input.
-  void backward(const Pass<float>& p, const float*, const float* dout, size_t, OpBuffers<float>& w,
-                float*, DinTarget<float>) const override {
+  void backward(const Pass<float>& p, const float*, const float* dout, size_t,
+                OpBuffers<float>& w, float*, DinTarget<float>) const override {
     if (!grad_in) return;
     w.din.resize(in_size * p.n);
     const size_t b = in_size * my_samples(p).first, m = in_size * my_samples(p).second - b;

@@ -183,7 +183,13 @@ class ConvOp final : public Op<float> {
   void use_strided_din() override { strided_din_ = true; }
   // A team of two shares the samples, each half of the batch its own part
   // of the weight gradient (backward_params).
-  TeamUse team_forward() const override { return TeamUse::local; }
+  // Reading the previous op's output in place, the last vectors of a
+  // sample's rows run a few floats into the next sample's (lanes that are
+  // then dropped): the other thread may be writing those, so the team waits
+  // for the whole input first (ThreadSanitizer found it).
+  TeamUse team_forward() const override {
+    return direct_input() ? TeamUse::whole : TeamUse::local;
+  }
   TeamUse team_backward() const override { return TeamUse::local; }
 
   void forward(const Pass<float>& p, const float* in, OpBuffers<float>& w) const override;

@@ -175,12 +175,14 @@ double StepRunner::loss_and_grad(const float* x, const int* labels, int n) {
   return loss / n;
 }
 
-// A batch of one slice: on a team of every thread or on this one, as the
+// A batch of one slice: on a team of two threads or on this one, as the
 // choice says; the first step at a batch size runs alone and sizes the
-// workspace, which a team only reads the sizes of.
+// workspace, which a team only reads the sizes of (that step's time is not
+// the team's, so the choice does not hear of it).
 double StepRunner::one_slice_step(const float* x, const int* labels, int n) {
   Impl& m = *impl_;
-  const bool team = m.choice.next(n) && m.sized_n == n;
+  const bool wanted = m.choice.next(n);
+  const bool team = wanted && m.sized_n == n;
   m.last_team = team;
   const auto t0 = std::chrono::steady_clock::now();
   double loss;
@@ -193,7 +195,9 @@ double StepRunner::one_slice_step(const float* x, const int* labels, int n) {
     m.sized_n = n;
     loss = sum / n;
   }
-  m.choice.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (team == wanted) {
+    m.choice.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   return loss;
 }
 

@@ -28,8 +28,12 @@ bool TeamChoice::next(int n) {
   if (since_ == 0) {
     solo_.clear();
     team_.clear();
+    decided_ = false;
   }
   ++since_;
+  // Decided at the probe's last step, or, when that step was not reported
+  // (it could not run as asked), at the first step after it.
+  if (since_ == kProbe + 1 && !decided_) decide();
   current_ = probing() ? ((since_ - 1) / kBlock) % 2 == 0 : chose_;
   return current_;
 }
@@ -44,9 +48,11 @@ void TeamChoice::record(double seconds) {
   }
 }
 
+// No team step heard of (the workspace was resized before each): one thread.
 void TeamChoice::decide() {
-  solo_median_ = median(solo_);
-  chose_ = median(team_) < solo_median_;
+  solo_median_ = solo_.empty() ? 0.0 : median(solo_);
+  chose_ = !team_.empty() && !solo_.empty() && median(team_) < solo_median_;
+  decided_ = true;
   recent_.clear();
   if (chose_) {
     interval_ = kReprobe;

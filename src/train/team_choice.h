@@ -49,7 +49,7 @@ class TeamChoice {
   int n_ = -1;
   long since_ = 0;  // steps since the probe began (next() counts them)
   long interval_ = kReprobe;
-  bool current_ = false, chose_ = false;
+  bool current_ = false, chose_ = false, decided_ = false;
   double solo_median_ = 0;
   std::vector<double> solo_, team_, recent_;
 };

@@ -62,6 +62,16 @@ TEST(TeamChoice, ANewBatchSizeProbesAgain) {
   EXPECT_EQ(c.interval(), TeamChoice::kReprobe);
 }
 
+// Team steps that could not run as a team are not reported; a probe that
+// heard of none keeps one thread (and reads no empty list).
+TEST(TeamChoice, AProbeWithoutTeamStepsKeepsOneThread) {
+  TeamChoice c;
+  for (long s = 0; s < kProbe + 10; ++s) {
+    if (!c.next(8)) c.record(1.0);
+  }
+  EXPECT_FALSE(c.chose_team());
+}
+
 TEST(TeamChoice, OnAndOffIgnoreTheClock) {
   TeamChoice on(TeamMode::on), off(TeamMode::off);
   EXPECT_EQ(run(on, 200, 9.0, 1.0), 200);

@@ -20,14 +20,6 @@ using namespace handgrad;
 
 namespace {
 
-std::string tmp_dir(const std::string& name) {
-  const fs::path d =
-      fs::path(::testing::TempDir()) / ("hg_idx_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
 void put_u32(std::string& s, uint32_t v) {
   for (int shift : {24, 16, 8, 0}) s.push_back(static_cast<char>((v >> shift) & 0xff));
 }
@@ -97,13 +89,13 @@ void check_small(const Dataset& d) {
 
 TEST(Idx, ReadsRawAndGzip) {
   for (bool gz : {false, true}) {
-    const auto [i, l] = write_pair(tmp_dir(gz ? "gz" : "raw"), gz);
+    const auto [i, l] = write_pair(test::temp_dir(gz ? "idx_gz" : "idx_raw"), gz);
     check_small(load_idx(i, l));
   }
 }
 
 TEST(Idx, RefusesTruncatedFiles) {
-  const std::string dir = tmp_dir("trunc");
+  const std::string dir = test::temp_dir("idx_trunc");
   const std::string img = images();
   auto [i, l] = write_pair(dir, false, img.substr(0, img.size() - 1));
   expect_refused(i, l, {i, "truncated"});
@@ -125,7 +117,7 @@ TEST(Idx, RefusesTruncatedFiles) {
 }
 
 TEST(Idx, RefusesCorruptGzip) {
-  const std::string dir = tmp_dir("corrupt");
+  const std::string dir = test::temp_dir("idx_corrupt");
   auto [i, l] = write_pair(dir, true);
   std::string gz = read_file(i);
   gz[gz.size() - 6] ^= 0x55;  // the CRC-32 in the trailer
@@ -142,7 +134,7 @@ TEST(Idx, RefusesCorruptGzip) {
 }
 
 TEST(Idx, RefusesWrongMagicAndBadDimensions) {
-  const std::string dir = tmp_dir("magic");
+  const std::string dir = test::temp_dir("idx_magic");
   auto [i, l] = write_pair(dir, false);
   expect_refused(l, i, {l, "wrong magic number 2049", "expected 2051", "labels file"});
   write_file_atomic(i, idx_bytes(0x12345678, {}, ""));
@@ -154,7 +146,7 @@ TEST(Idx, RefusesWrongMagicAndBadDimensions) {
 }
 
 TEST(Idx, RefusesCountMismatchAndBadLabels) {
-  const std::string dir = tmp_dir("counts");
+  const std::string dir = test::temp_dir("idx_counts");
   auto [i, l] = write_pair(dir, false, images(), idx_bytes(2049, {2}, {0, 1}));
   expect_refused(i, l, {i, l, "3 images", "2 labels"});
   write_file_atomic(l, idx_bytes(2049, {3}, {0, 10, 1}));
@@ -165,7 +157,7 @@ TEST(Idx, RefusesCountMismatchAndBadLabels) {
 }
 
 TEST(Idx, RefusesHugeClaimsWithoutAllocating) {
-  const std::string dir = tmp_dir("huge");
+  const std::string dir = test::temp_dir("idx_huge");
   auto [i, l] = write_pair(dir, false);
   // 4 billion images of 65536x65536: refused from the header alone.
   write_file_atomic(i, idx_bytes(2051, {0xffffffffu, 65536, 65536}, "abc"));
@@ -182,7 +174,7 @@ TEST(Idx, RefusesHugeClaimsWithoutAllocating) {
 }
 
 TEST(Idx, MissingFileNamesIt) {
-  const std::string dir = tmp_dir("missing");
+  const std::string dir = test::temp_dir("idx_missing");
   expect_refused(dir + "/nope", dir + "/nope2", {dir + "/nope", "no such file"});
   expect_refused(dir, dir, {dir, "directory"});
 }
@@ -210,7 +202,7 @@ void write_mnist_like(const std::string& dir) {
 }
 
 TEST(Idx, FindsDatasetFolderInOrder) {
-  const std::string root = tmp_dir("find");
+  const std::string root = test::temp_dir("idx_find");
   const ScopedEnv home("HOME", root + "/home");
   const ScopedEnv data("HANDGRAD_DATA", root + "/data");
   try {
@@ -271,8 +263,8 @@ TEST(Idx, FashionMnistFromDebianPackage) {
   if (!fs::exists(deb + "/t10k-labels-idx1-ubyte.gz")) {
     GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
   }
-  const ScopedEnv home("HOME", tmp_dir("fashion-home"));
-  const ScopedEnv data("HANDGRAD_DATA", tmp_dir("fashion-data"));
+  const ScopedEnv home("HOME", test::temp_dir("fashion-home"));
+  const ScopedEnv data("HANDGRAD_DATA", test::temp_dir("fashion-data"));
   ASSERT_EQ(find_dataset_dir("fashion-mnist", ""), deb);
   const Dataset test = load_mnist_split(deb, "test");
   EXPECT_EQ(test.size(), 10000);

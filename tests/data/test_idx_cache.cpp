@@ -11,19 +11,12 @@
 #include "handgrad/core/files.h"
 #include "handgrad/core/hash64.h"
 #include "handgrad/data/idx.h"
+#include "support/test_util.h"
 
 namespace fs = std::filesystem;
 using namespace handgrad;
 
 namespace {
-
-std::string fresh_dir(const std::string& name) {
-  const fs::path d =
-      fs::path(::testing::TempDir()) / ("hg_idxcache_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 std::string idx_bytes(uint32_t magic, const std::vector<uint32_t>& dims, const std::string& data) {
   std::string s;
@@ -53,8 +46,8 @@ std::string trailer(const std::string& raw) {
 class IdxCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    data_ = fresh_dir("data");
-    cache_ = fresh_dir("cache");
+    data_ = test::temp_dir("idxcache_data");
+    cache_ = test::temp_dir("idxcache_cache");
     ::setenv("HANDGRAD_IDX_CACHE", cache_.c_str(), 1);
     // 1100 images of 32x32: over IdxCache::kMinBytes once inflated.
     std::string pixels(1100 * 32 * 32, '\0');

@@ -13,6 +13,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "handgrad/core/error.h"
 #include "handgrad/data/idx.h"
@@ -77,6 +78,22 @@ inline std::string temp_dir(const std::string& name) {
   fs::remove_all(d);
   fs::create_directories(d);
   return d.string();
+}
+
+// metrics.csv without its timing column: step, epoch, losses, accuracy, lr.
+inline std::string metrics_without_timing(const std::string& path) {
+  std::istringstream in(slurp(path));
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cols;
+    std::istringstream row(line);
+    for (std::string c; std::getline(row, c, ',');) cols.push_back(c);
+    if (cols.size() != 7) return "bad row: " + line;
+    cols.erase(cols.begin() + 5);  // samples_per_second
+    for (const auto& c : cols) out += c + ",";
+    out += "\n";
+  }
+  return out;
 }
 
 // temp_dir(tag), removed again when the test is done with it.

@@ -20,22 +20,6 @@ namespace {
 
 const std::string kMoons = "train --preset seed-2d --data moons --threads 1 --quiet";
 
-// metrics.csv without its timing column (samples_per_second).
-std::string without_timing(const std::string& path) {
-  std::istringstream in(slurp(path));
-  std::string out;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cols;
-    std::istringstream row(line);
-    for (std::string c; std::getline(row, c, ',');) cols.push_back(c);
-    if (cols.size() != 7) return "bad row: " + line;
-    cols.erase(cols.begin() + 5);
-    for (const auto& c : cols) out += c + ",";
-    out += "\n";
-  }
-  return out;
-}
-
 // Later evaluations append their row: a mark written into the file after
 // the first update is still there after the next (a rewrite would drop it,
 // and rewriting with an fsync at every evaluation made --eval-every 1 on
@@ -77,7 +61,8 @@ TEST(MetricsCsv, ResumeDropsRowsPastTheCheckpoint) {
       << "35,0.7,0.5,0.5,0.8,1000.0,0.1\n40,0.8,0.5,0.5,0.8,1000.0,0.1\n";
   const auto r = run_cli("train --quiet --resume " + d.file("part") + " --iterations 60");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(without_timing(d.file("part/metrics.csv")), without_timing(d.file("full/metrics.csv")));
+  EXPECT_EQ(metrics_without_timing(d.file("part/metrics.csv")),
+            metrics_without_timing(d.file("full/metrics.csv")));
 }
 
 }  // namespace

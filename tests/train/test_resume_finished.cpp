@@ -14,14 +14,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A finished 20-step seed-2d run in dir.
+::testing::AssertionResult train_20_steps(const std::string& dir) {
+  const auto r = run_cli(
+      "train --preset seed-2d --data moons --iterations 20 --threads 1 --quiet --out " + dir);
+  if (r.code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "exit " << r.code << ": " << r.err;
+}
+
 TEST(ResumeFinished, RedrawsMissingPlots) {
   const TempDir d("resume_finished");
   const std::string run = d.file("run");
-  ASSERT_EQ(run_cli("train --preset seed-2d --data moons --iterations 20 --threads 1 --quiet "
-                    "--out " +
-                    run)
-                .code,
-            0);
+  ASSERT_TRUE(train_20_steps(run));
   const std::string model = slurp(run + "/model.safetensors");
   const std::string state = slurp(run + "/state.json");
   const std::string optimizer = slurp(run + "/optimizer.safetensors");
@@ -49,11 +53,7 @@ TEST(ResumeFinished, RedrawsMissingPlots) {
 TEST(ResumeFinished, ShorterLengthIsRefused) {
   const TempDir d("resume_shorter");
   const std::string run = d.file("run");
-  ASSERT_EQ(run_cli("train --preset seed-2d --data moons --iterations 20 --threads 1 --quiet "
-                    "--out " +
-                    run)
-                .code,
-            0);
+  ASSERT_TRUE(train_20_steps(run));
   const auto r = run_cli("train --quiet --resume " + run + " --iterations 10");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("has already trained 20 steps"), std::string::npos) << r.err;

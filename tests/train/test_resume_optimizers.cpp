@@ -30,22 +30,6 @@ std::string train_args(const std::string& objective) {
          " --threads 1 --quiet --batch-size 16 --eval-every 25 " + objective;
 }
 
-// metrics.csv without its timing column: step, epoch, losses, accuracy, lr.
-std::string metrics_without_timing(const std::string& path) {
-  std::istringstream in(slurp(path));
-  std::string out;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cols;
-    std::istringstream row(line);
-    for (std::string c; std::getline(row, c, ',');) cols.push_back(c);
-    if (cols.size() != 7) return "bad row: " + line;
-    cols.erase(cols.begin() + 5);  // samples_per_second
-    for (const auto& c : cols) out += c + ",";
-    out += "\n";
-  }
-  return out;
-}
-
 struct Objective {
   std::string name, flags;
 };
